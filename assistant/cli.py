@@ -84,6 +84,55 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _render(answer: Any) -> str:
+    lines = [answer.answer, ""]
+    if answer.notice:
+        lines.insert(0, f"({answer.notice})")
+    heading = "Nærmeste avsnitt:" if answer.abstained else "Kilder:"
+    if answer.citations:
+        lines.append(heading)
+    for c in answer.citations:
+        page = f", s. {c.page}" if c.page else ""
+        quote = c.quote.replace("\n", " ")
+        lines.append(f"[{c.n}] {c.title} – {c.section}{page}")
+        lines.append(f"    «{quote}»")
+    return "\n".join(lines)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.launcher import load_services
+
+    services = load_services(_settings(args))
+    filters = _filters(args)
+    for question in _queries(args.question):
+        answer = services.answers.answer(question, filters=filters, mode=args.mode)
+        if args.json or args.question == "-":
+            print(json.dumps(answer.public_dict(), ensure_ascii=False))
+        else:
+            print(_render(answer))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from assistant.answer.models import Turn
+    from assistant.launcher import load_services
+
+    services = load_services(_settings(args))
+    history: list[Turn] = []
+    print("Still et spørsmål om kreftstrategien (tom linje eller Ctrl-D avslutter).")
+    while True:
+        try:
+            question = input("> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if not question:
+            return 0
+        answer = services.answers.answer(question, history=history, mode=args.mode)
+        print(_render(answer))
+        history += [Turn(role="user", content=question), Turn(role="assistant", content=answer.answer)]
+
+
 def cmd_goals(args: argparse.Namespace) -> int:
     from assistant.index.store import current_build
 
@@ -123,6 +172,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_filter_args(p)
     p.set_defaults(func=cmd_search)
 
+    p = sub.add_parser("ask", help="Answer a question with cited quotes.")
+    p.add_argument("question", help="The question, or '-' to read one question per line from stdin.")
+    p.add_argument("--json", action="store_true", help="Print the answer as JSON.")
+    p.add_argument("--mode", choices=["extractive", "llm"], default=None)
+    p.add_argument("--index", help="Index folder (default: settings).")
+    _add_filter_args(p)
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="A conversation in the terminal.")
+    p.add_argument("--mode", choices=["extractive", "llm"], default=None)
+    p.add_argument("--index", help="Index folder (default: settings).")
+    p.set_defaults(func=cmd_chat)
+
     p = sub.add_parser("goals", help="Print the målområder and tiårsmål registry.")
     p.add_argument("--json", action="store_true", help="Print JSON.")
     p.add_argument("--index", help="Index folder (default: settings).")
@@ -141,12 +203,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     from assistant.corpus.manifest import ManifestError
     from assistant.index.store import IndexError_
     from assistant.ingest.pipeline import NoDocumentsError
+    from assistant.answer.service import ModeUnavailableError, QuestionError
+    from assistant.components.llm import LLMUnavailableError
     from assistant.retrieval.hybrid import FilterError
 
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (IndexError_, NoDocumentsError, ManifestError, EmbedderError, FilterError) as exc:
+    except (
+        IndexError_,
+        NoDocumentsError,
+        ManifestError,
+        EmbedderError,
+        FilterError,
+        QuestionError,
+        ModeUnavailableError,
+        LLMUnavailableError,
+    ) as exc:
         print(f"assistant: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

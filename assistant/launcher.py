@@ -10,7 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.answer.conversation import ConversationStore
+from assistant.answer.service import AnswerService
 from assistant.components.embedding import AssistantEmbedding, build_embedder
+from assistant.components.llm import ChatModel, OpenAICompatibleChatModel
 from assistant.index.store import IndexMissingError, LoadedIndex, load_index
 from assistant.ingest.pipeline import IngestService, IngestSummary
 from assistant.retrieval.hybrid import HybridRetriever
@@ -25,6 +28,8 @@ class Services:
     embedder: AssistantEmbedding
     index: LoadedIndex
     retriever: HybridRetriever
+    answers: AnswerService
+    conversations: ConversationStore
 
 
 def ingest(
@@ -61,4 +66,26 @@ def load_services(
         ingest(settings, embedder, progress)
         index = load_index(settings.index.dir, embedder.embedder_id)
     retriever = HybridRetriever(index, embedder, settings.retrieval)
-    return Services(settings, embedder, index, retriever)
+    answers = AnswerService(
+        index,
+        retriever,
+        settings.answer,
+        chat_model=build_chat_model(settings),
+        max_question_chars=settings.server.max_question_chars,
+    )
+    return Services(settings, embedder, index, retriever, answers, ConversationStore())
+
+
+def build_chat_model(settings: Settings) -> ChatModel | None:
+    """The configured OpenAI-compatible chat model, or None when llm mode is not set up."""
+    llm = settings.llm
+    if not llm.base_url or not llm.model:
+        return None
+    return OpenAICompatibleChatModel(
+        base_url=llm.base_url,
+        model=llm.model,
+        api_key=llm.api_key.get_secret_value() or None,
+        timeout_s=llm.timeout_s,
+        max_tokens=llm.max_tokens,
+        temperature=llm.temperature,
+    )

@@ -74,7 +74,10 @@ class RetrievalSettings(BaseModel):
 class AnswerSettings(BaseModel):
     mode: AnswerMode = Field("extractive", description="'extractive' (offline) or 'llm'.")
     abstain_threshold: float = Field(
-        0.5, description="Evidence score below which the assistant says it cannot answer."
+        0.65,
+        ge=0,
+        le=1,
+        description="Abstain when the estimated probability that the documents answer is below this.",
     )
     max_citations: int = Field(3, ge=1, description="Most quotes an answer cites.")
 

@@ -169,7 +169,9 @@ class OpenAICompatibleChatModel:
                 hint = "Check the model name and the request limits (max_tokens, context size)."
             else:
                 hint = "Check the server's log."
-            return LLMUnavailableError(f"{where} answered HTTP {status}: {detail}. {hint}")
+            return LLMUnavailableError(
+                f"{where[0].upper()}{where[1:]} answered HTTP {status}: {detail}. {hint}"
+            )
         if isinstance(exc, openai.OpenAIError | httpx.HTTPError):
             return LLMUnavailableError(
                 f"Request to {where} failed: {_one_line(exc)}. Check the server and its log."
@@ -214,7 +216,7 @@ def _error_detail(exc: Any) -> str:
 
 def _one_line(value: object) -> str:
     """Render ``value`` as one short line of text."""
-    text = " ".join(str(value).split()) or type(value).__name__
+    text = " ".join(str(value).split()).rstrip(".") or type(value).__name__
     if len(text) > _DETAIL_MAX_CHARS:
         text = text[: _DETAIL_MAX_CHARS - 3] + "..."
     return text

@@ -61,6 +61,11 @@ class BM25Index:
         size = json.loads((directory / "size.json").read_text())["size"]
         return cls(retriever, NorwegianAnalyzer(), size)
 
+    @property
+    def vocabulary(self) -> dict[str, int]:
+        """Every stem in the indexed texts."""
+        return self._retriever.vocab_dict  # type: ignore[no-any-return]
+
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for the query (zeros when no term matches)."""
         tokens = self._analyzer(query)

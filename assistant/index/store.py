@@ -11,6 +11,8 @@ Layout of the index folder::
         chunks.jsonl          one chunk per line
         documents.json        cleaned documents with sections and source maps
         goals.json            the goal registry
+        sentences.npy         quotable sentence units (chunk, start, end)
+        sentence_vectors.npy  their embeddings, for picking answer sentences
       cache/                  embedding cache (content hash + embedder id)
 
 A new build is written beside the old one and put in service by replacing
@@ -34,6 +36,7 @@ from assistant.index.bm25 import BM25Index
 from assistant.ingest.chunking import Chunk
 from assistant.ingest.document import Document
 from assistant.ingest.goals import GoalRegistry
+from assistant.ingest.sentences import SentenceUnit
 
 FORMAT_VERSION = 1
 _REBUILD = "Run `assistant ingest` to build it."
@@ -62,6 +65,8 @@ class LoadedIndex:
     chunks: list[Chunk]
     documents: dict[str, Document]
     goals: GoalRegistry
+    sentences: list[SentenceUnit]
+    sentence_vectors: np.ndarray
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -76,6 +81,8 @@ def write_build(
     documents: list[Document],
     goals: GoalRegistry,
     bm25: BM25Index,
+    sentences: list[SentenceUnit],
+    sentence_vectors: np.ndarray,
     keep_builds: int = 2,
 ) -> Path:
     """Write a complete build beside the current one, then put it in service atomically."""
@@ -96,6 +103,9 @@ def write_build(
             out.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
     _write_json(partial / "documents.json", [d.to_dict() for d in documents])
     _write_json(partial / "goals.json", goals.to_dict())
+    units = np.array([(u.chunk, u.start, u.end) for u in sentences], dtype=np.int32).reshape(-1, 3)
+    np.save(partial / "sentences.npy", units)
+    np.save(partial / "sentence_vectors.npy", np.asarray(sentence_vectors, dtype=np.float32))
     _write_json(partial / "manifest.json", manifest)  # written last: marks the build complete
     final = builds / name
     partial.rename(final)
@@ -164,6 +174,17 @@ def load_index(index_dir: Path, embedder_id: str | None) -> LoadedIndex:
     }
     goals = GoalRegistry.from_dict(json.loads((build / "goals.json").read_text(encoding="utf-8")))
     bm25 = BM25Index.load(build / "bm25")
-    if vectors.ntotal != len(chunks) or bm25.size != len(chunks):
-        raise IndexMismatchError(f"The index in {index_dir} is inconsistent. Re-run `assistant ingest`.")
-    return LoadedIndex(build, manifest, vectors, bm25, chunks, documents, goals)
+    units = np.load(build / "sentences.npy")
+    sentence_vectors = np.load(build / "sentence_vectors.npy")
+    if (
+        vectors.ntotal != len(chunks)
+        or bm25.size != len(chunks)
+        or len(units) != len(sentence_vectors)
+    ):
+        raise IndexMismatchError(
+            f"The index in {index_dir} is inconsistent. Re-run `assistant ingest`."
+        )
+    sentences = [SentenceUnit(int(c), int(s), int(e)) for c, s, e in units]
+    return LoadedIndex(
+        build, manifest, vectors, bm25, chunks, documents, goals, sentences, sentence_vectors
+    )

@@ -64,13 +64,17 @@ def _pieces(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, 
     return spans
 
 
-def _pack(spans: list[tuple[int, int]], max_chars: int, min_chars: int) -> list[tuple[int, int]]:
+def _pack(
+    text: str, spans: list[tuple[int, int]], max_chars: int, min_chars: int
+) -> list[tuple[int, int]]:
     packed: list[tuple[int, int]] = []
     for start, end in spans:
         if packed:
             p_start, p_end = packed[-1]
             small = p_end - p_start < min_chars
-            if end - p_start <= max_chars or small:
+            # a paragraph that announces a list ("… er:") stays with the list
+            announces = text[p_start:p_end].rstrip().endswith(":") and end - p_start <= 2 * max_chars
+            if end - p_start <= max_chars or small or announces:
                 packed[-1] = (p_start, end)
                 continue
         packed.append((start, end))
@@ -85,7 +89,8 @@ def chunk_document(
     if structure:
         for section in doc.sections:
             malomrade, tiarsmal = _goal_numbers(section, doc)
-            spans = _pack(_pieces(doc.text, section.start, section.end, max_chars), max_chars, min_chars)
+            pieces = _pieces(doc.text, section.start, section.end, max_chars)
+            spans = _pack(doc.text, pieces, max_chars, min_chars)
             for start, end in spans:
                 if not doc.text[start:end].strip():
                     continue

@@ -24,6 +24,7 @@ from assistant.index.store import FORMAT_VERSION, write_build
 from assistant.ingest.chunking import Chunk, chunk_document
 from assistant.ingest.document import Document, build_document
 from assistant.ingest.goals import GoalRegistry
+from assistant.ingest.sentences import SentenceUnit, split_units
 from assistant.ingest.structure import detect
 from assistant.settings import ChunkingSettings
 
@@ -75,6 +76,16 @@ class NoDocumentsError(RuntimeError):
 def indexed_text(document: Document, chunk: Chunk) -> str:
     """The text that is embedded and BM25-indexed: title, section path, passage."""
     return f"{document.title}\n{chunk.section}\n{chunk.text}"
+
+
+def unit_text(document: Document, chunk: Chunk, unit: SentenceUnit) -> str:
+    """The text embedded for a sentence unit: its nearest heading, then the sentence.
+
+    The heading gives short units (a name under an organisation's heading, a
+    list item) the context they lack on their own.
+    """
+    heading = chunk.section.split(" › ")[-1]
+    return f"{heading}: {document.text[unit.start : unit.end]}"
 
 
 def read_corpus(corpus_dir: Path, manifest_name: str = "manifest.toml") -> CorpusReading:
@@ -150,7 +161,16 @@ class IngestService:
             )
         ]
         texts = [indexed_text(by_id[c.document_id], c) for c in chunks]
-        vectors, embedded = self._embed(texts)
+        units = [
+            SentenceUnit(i, start, end)
+            for i, c in enumerate(chunks)
+            for start, end in split_units(by_id[c.document_id].text, c.start, c.end)
+        ]
+        unit_texts = [unit_text(by_id[chunks[u.chunk].document_id], chunks[u.chunk], u) for u in units]
+        cache = EmbeddingCache(self.index_dir / "cache", self.embedder.embedder_id, self.embedder.dim)
+        vectors, embedded = self._embed(cache, texts, "Embedding chunks")
+        unit_vectors, _ = self._embed(cache, unit_texts, "Embedding sentences")
+        cache.save()
         manifest = {
             "format_version": FORMAT_VERSION,
             "embedder": {"id": self.embedder.embedder_id, "dim": self.embedder.dim},
@@ -171,6 +191,8 @@ class IngestService:
             reading.documents,
             GoalRegistry.from_documents(reading.documents),
             BM25Index.build(texts),
+            units,
+            unit_vectors,
             keep_builds=self.keep_builds,
         )
         return IngestSummary(
@@ -184,10 +206,12 @@ class IngestService:
             build=build,
         )
 
-    def _embed(self, texts: list[str]) -> tuple[np.ndarray, int]:
-        cache = EmbeddingCache(self.index_dir / "cache", self.embedder.embedder_id, self.embedder.dim)
+    def _embed(
+        self, cache: EmbeddingCache, texts: list[str], label: str
+    ) -> tuple[np.ndarray, int]:
+        """Vectors for ``texts`` (embedding only those not cached); returns how many were new."""
         missing = sorted({t for t in texts if cache.get(t) is None})
-        bar = self.progress(len(missing), "Embedding") if self.progress and missing else None
+        bar = self.progress(len(missing), label) if self.progress and missing else None
         batch = max(1, self.embedder.embed_batch_size)
         for group in _batches(missing, batch):
             for text, vector in zip(group, self.embedder.embed_passages(group), strict=True):
@@ -196,7 +220,6 @@ class IngestService:
                 bar.update(len(group))
         if bar is not None:
             bar.close()
-        cache.save()
         vectors = np.stack([cache.get(t) for t in texts]) if texts else np.zeros((0, self.embedder.dim))
         return vectors.astype(np.float32), len(missing)
 

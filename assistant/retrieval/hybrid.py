@@ -106,9 +106,11 @@ class HybridRetriever:
             mask &= np.isin(self._malomrader, filters.malomrader)
         return mask
 
-    def dense_scores(self, query: str) -> np.ndarray:
+    def dense_scores(self, query: str, query_vector: np.ndarray | None = None) -> np.ndarray:
         """Cosine similarity of the query to every chunk (FAISS inner product)."""
-        vector = self.embedder.embed_queries([query])
+        if query_vector is None:
+            query_vector = self.embedder.embed_queries([query])[0]
+        vector = np.ascontiguousarray(query_vector, dtype=np.float32).reshape(1, -1)
         total = self.index.vectors.ntotal
         scores, ids = self.index.vectors.search(vector, total)
         out = np.zeros(total, dtype=np.float32)
@@ -121,21 +123,31 @@ class HybridRetriever:
         k: int | None = None,
         mode: RetrievalMode | None = None,
         filters: Filters | None = None,
+        query_vector: np.ndarray | None = None,
+        bm25_scale: float = 1.0,
     ) -> list[ScoredChunk]:
-        """The top ``k`` chunks for the query, best first."""
+        """The top ``k`` chunks for the query, best first.
+
+        ``query_vector`` may carry the query's embedding when the caller has it already.
+        Raises FilterError for unknown filter values.
+        """
         k = k or self.settings.top_k
         mode = mode or self.settings.mode
         mask = self._mask(filters)
         if not mask.any() or not query.strip():
             return []
-        dense = self.dense_scores(query) if mode != "bm25" else np.zeros(len(mask), np.float32)
+        dense = (
+            self.dense_scores(query, query_vector)
+            if mode != "bm25"
+            else np.zeros(len(mask), np.float32)
+        )
         bm25 = self.index.bm25.scores(query) if mode != "dense" else np.zeros(len(mask), np.float32)
         if mode == "dense":
             fused = dense.copy()
         elif mode == "bm25":
             fused = bm25.copy()
         else:
-            fused = self._rrf(dense, bm25, mask)
+            fused = self._rrf(dense, bm25, mask, bm25_scale)
         fused[~mask] = -np.inf
         if mode == "bm25":
             fused[bm25 <= 0] = -np.inf
@@ -145,13 +157,15 @@ class HybridRetriever:
             for r, i in enumerate(order, start=1)
         ]
 
-    def _rrf(self, dense: np.ndarray, bm25: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def _rrf(
+        self, dense: np.ndarray, bm25: np.ndarray, mask: np.ndarray, bm25_scale: float = 1.0
+    ) -> np.ndarray:
         n = self.settings.candidates
         c = self.settings.rrf_k
         fused = np.zeros(len(dense), dtype=np.float64)
         for scores, weight, require_positive in (
             (dense, self.settings.dense_weight, False),
-            (bm25, self.settings.bm25_weight, True),
+            (bm25, self.settings.bm25_weight * bm25_scale, True),
         ):
             if weight == 0:
                 continue

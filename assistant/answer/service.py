@@ -1,0 +1,231 @@
+"""The answer service: question (+ history, filters) → grounded answer with citations.
+
+Retrieval is hybrid; answering is extractive by default (offline,
+deterministic) or generative through an OpenAI-compatible LLM whose every
+sentence is verified against the quotes it cites. When the evidence is too
+weak the service abstains and shows the nearest passages instead.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+
+import numpy as np
+
+from assistant.answer.conversation import detect_language, standalone_question
+from assistant.answer.abstention import AbstentionSignals, answerable_probability, signals_for
+from assistant.answer.extractive import Composition, ExtractiveAnswerer, goal_reference
+from assistant.answer.models import Answer, Citation, Timings, Turn
+from assistant.components.llm import ChatModel
+from assistant.index.store import LoadedIndex
+from assistant.retrieval.hybrid import Filters, HybridRetriever, ScoredChunk
+from assistant.settings import AnswerSettings
+
+ABSTAIN_TEXT: dict[str, str] = {
+    "nb": "Jeg finner ikke svar på dette i dokumentene.",
+    "en": "I cannot find an answer to this in the documents.",
+}
+NEAREST_TEXT: dict[str, str] = {
+    "nb": "De nærmeste avsnittene er vist under kildene, men de svarer ikke på spørsmålet.",
+    "en": "The nearest passages are listed as sources, but they do not answer the question.",
+}
+MODES: tuple[str, ...] = ("extractive", "llm")
+CANDIDATE_CHUNKS = 6
+ENGLISH_BM25_SCALE = 0.25
+
+
+class QuestionError(ValueError):
+    """The question cannot be answered as asked (empty, too long); the message says why."""
+
+
+class ModeUnavailableError(RuntimeError):
+    """The requested answer mode is not configured; the message says how to configure it."""
+
+
+class AnswerService:
+    """Answers questions over the index; safe to share between threads."""
+
+    def __init__(
+        self,
+        index: LoadedIndex,
+        retriever: HybridRetriever,
+        settings: AnswerSettings,
+        chat_model: ChatModel | None = None,
+        max_question_chars: int = 1000,
+    ):
+        self.index = index
+        self.retriever = retriever
+        self.settings = settings
+        self.chat_model = chat_model
+        self.max_question_chars = max_question_chars
+        self.extractive = ExtractiveAnswerer(index, settings.max_citations)
+
+    def answer(
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        filters: Filters | None = None,
+        mode: str | None = None,
+    ) -> Answer:
+        """Answer one question. Raises QuestionError, FilterError or ModeUnavailableError."""
+        began = time.perf_counter()
+        question = self._check(question)
+        mode = mode or self.settings.mode
+        if mode not in MODES:
+            raise QuestionError(f"Unknown mode '{mode}'. Use one of: {', '.join(MODES)}.")
+        if mode == "llm" and self.chat_model is None:
+            raise ModeUnavailableError(
+                "llm mode needs an OpenAI-compatible endpoint: set ASSISTANT_LLM__BASE_URL "
+                "and ASSISTANT_LLM__MODEL (or use mode 'extractive')."
+            )
+        language = detect_language(question)
+        standalone = standalone_question(question, history or [])
+        texts = [question] if standalone == question else [question, standalone]
+        vectors = self.retriever.embedder.embed_queries(texts)
+        hits = self.retrieve(standalone, filters=filters, query_vector=vectors[-1], language=language)
+        retrieved = time.perf_counter()
+
+        composition = self.extractive.compose(question, vectors, hits, language, standalone)
+        signals = self._signals(question, standalone, language, composition)
+        probability = answerable_probability(signals)
+        notice = None
+        if self._abstains(question, probability, hits):
+            text = f"{ABSTAIN_TEXT[language]} {NEAREST_TEXT[language]}" if hits else ABSTAIN_TEXT[language]
+            citations = self.extractive.nearest(composition.candidates, hits)
+            abstained = True
+        else:
+            text, citations, abstained = composition.text, composition.citations, False
+            if mode == "llm":
+                from assistant.answer.generative import generate_verified
+
+                result = generate_verified(
+                    self.chat_model,  # type: ignore[arg-type]
+                    question,
+                    language,
+                    composition.candidates,
+                    self.extractive,
+                    self.retriever.embedder,
+                )
+                if result.accepted:
+                    text, citations = result.text, result.citations
+                else:
+                    notice = result.notice
+        done = time.perf_counter()
+        return Answer(
+            answer=text,
+            abstained=abstained,
+            language=language,
+            mode=mode,
+            citations=citations,
+            timings_ms=Timings(
+                retrieve=round((retrieved - began) * 1000, 2),
+                answer=round((done - retrieved) * 1000, 2),
+                total=round((done - began) * 1000, 2),
+            ),
+            notice=notice,
+            standalone_question=standalone if standalone != question else None,
+            signals={**signals.as_dict(), "probability": round(probability, 4)},
+        )
+
+    def stream(
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        filters: Filters | None = None,
+        mode: str | None = None,
+    ) -> Iterator[str | Answer]:
+        """Yield the answer text in pieces, then the final :class:`Answer`.
+
+        The text is verified before any of it is sent, so a client never shows
+        a sentence that is later withdrawn.
+        """
+        result = self.answer(question, history=history, filters=filters, mode=mode)
+        for piece in re.findall(r"\S+\s*|\s+", result.answer):
+            yield piece
+        yield result
+
+    def _check(self, question: str) -> str:
+        if not isinstance(question, str) or not question.strip():
+            raise QuestionError("The question is empty. Write a question, e.g. 'Hva er tiårsmål 2?'.")
+        if len(question) > self.max_question_chars:
+            raise QuestionError(
+                f"The question is {len(question)} characters; the limit is "
+                f"{self.max_question_chars}. Shorten it."
+            )
+        return question.strip()
+
+    def retrieve(
+        self,
+        query: str,
+        k: int = CANDIDATE_CHUNKS,
+        filters: Filters | None = None,
+        query_vector: np.ndarray | None = None,
+        language: str | None = None,
+    ) -> list[ScoredChunk]:
+        """The chunks answering draws on; a goal named by number brings its own chunks first.
+
+        English questions lean on the dense ranking: BM25 analyses text as Norwegian.
+        """
+        language = language or detect_language(query)
+        bm25_scale = ENGLISH_BM25_SCALE if language == "en" else 1.0
+        ref = goal_reference(query)
+        if ref is None:
+            return self.retriever.search(
+                query, k=k, filters=filters, query_vector=query_vector, bm25_scale=bm25_scale
+            )
+        kind, number = ref
+        ranked = self.retriever.search(
+            query, k=max(40, k), filters=filters, query_vector=query_vector, bm25_scale=bm25_scale
+        )
+        attr = "tiarsmal" if kind == "tiarsmal" else "malomrade"
+        named = [h for h in ranked if getattr(h.chunk, attr) == number]
+        rest = [h for h in ranked if getattr(h.chunk, attr) != number]
+        ordered = (named[:3] + rest)[:k]
+        for rank, hit in enumerate(ordered, start=1):
+            hit.rank = rank
+        return ordered
+
+    def _signals(
+        self, question: str, standalone: str, language: str, composition: Composition
+    ) -> AbstentionSignals:
+        extractive = self.extractive
+        quotes = [c.quote for c in composition.citations]
+        quote_stems: set[str] = set()
+        for quote in quotes:
+            quote_stems.update(extractive.analyzer(quote))
+        best = max((c.dense for c in composition.candidates), default=0.0)
+        return signals_for(
+            extractive.analyzer(standalone),
+            quote_stems,
+            self.index.bm25.vocabulary,
+            extractive.words,
+            extractive.idf_table,
+            extractive.unknown_idf,
+            best,
+            question,
+            quotes,
+            language,
+        )
+
+    def _abstains(self, question: str, probability: float, hits: list[ScoredChunk]) -> bool:
+        if not hits:
+            return True
+        ref = goal_reference(question)
+        if ref is not None:
+            kind, number = ref
+            known = self.index.goals.goal(number) if kind == "tiarsmal" else self.index.goals.malomrade(number)
+            if known is None:
+                return True
+        return probability < self.settings.abstain_threshold
+
+
+def citations_are_verbatim(index: LoadedIndex, citations: list[Citation]) -> bool:
+    """True when every quote is exactly its document's cleaned text at [start, end)."""
+    return all(
+        c.document_id in index.documents
+        and index.documents[c.document_id].text[c.start : c.end] == c.quote
+        for c in citations
+    )
+
