@@ -65,7 +65,7 @@ class ChunkingSettings(BaseModel):
 class RetrievalSettings(BaseModel):
     mode: RetrievalMode = Field("hybrid", description="Ranking used by search and answering.")
     candidates: int = Field(40, ge=1, description="Candidates taken from each ranker before fusion.")
-    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    rrf_k: int = Field(10, ge=1, description="Reciprocal-rank-fusion constant (tuned on the dev split).")
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
     bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
     top_k: int = Field(5, ge=1, description="Chunks handed to the answerer.")

@@ -155,6 +155,8 @@ class ExtractiveAnswerer:
         citations: list[Citation] = []
         parts: list[str] = []
         lead = self._lead(question, context or question, candidates, language)
+        if lead is None:
+            lead = self._location_lead(candidates, language)
         if lead is not None:
             text, citation = lead
             citations.append(citation)
@@ -227,19 +229,34 @@ class ExtractiveAnswerer:
             else:
                 area = goals.malomrade(number)
         elif asks:
-            top = candidates[:LEAD_CANDIDATES]
-            with_goal = next((c.chunk.chunk for c in top if c.chunk.chunk.tiarsmal), None)
-            with_area = next((c.chunk.chunk for c in top if c.chunk.chunk.malomrade), None)
-            if with_goal is not None and with_goal.tiarsmal:
-                goal = goals.goal(with_goal.tiarsmal)
-            if wants_area and with_area is not None and with_area.malomrade:
-                area = goals.malomrade(with_area.malomrade)
+            goal_number = _best_by(candidates, "tiarsmal")
+            goal = goals.goal(goal_number) if goal_number else None
+            area_number = _best_by(candidates, "malomrade")
+            if wants_area and area_number:
+                area = goals.malomrade(area_number)
         if goal is not None:
             parent = goals.malomrade(goal.malomrade) if goal.malomrade else None
             return self._goal_lead(goal, parent, language, focus_area=wants_area)
         if area is not None:
             return self._area_lead(area, language)
         return None
+
+    def _location_lead(
+        self, candidates: list[Candidate], language: Language
+    ) -> tuple[str, Citation] | None:
+        """When the best two quotes sit under one tiårsmål, say which (orients the reader)."""
+        top = [c for c in candidates[:2] if c.chunk.chunk.tiarsmal]
+        if len(top) < 2 or top[0].chunk.chunk.tiarsmal != top[1].chunk.chunk.tiarsmal:
+            return None
+        goal = self.index.goals.goal(top[0].chunk.chunk.tiarsmal or 0)
+        if goal is None:
+            return None
+        citation = self._heading_citation(goal.document_id, goal.start, goal.end)
+        if language == "en":
+            text = f"The strategy addresses this under ten-year goal {goal.number} (Tiårsmål {goal.number}) – {goal.title}."
+        else:
+            text = f"Strategien omtaler dette under Tiårsmål {goal.number} – {goal.title}."
+        return text, citation
 
     def _heading_citation(self, document_id: str, start: int, end: int) -> Citation:
         doc = self.index.documents[document_id]
@@ -285,6 +302,22 @@ class ExtractiveAnswerer:
             text = f"Målområde {area.number} – {area.title}."
             text += f" Tiårsmålene under det: {listed}." if listed else ""
         return text, citation
+
+
+def _best_by(candidates: list[Candidate], attr: str) -> int | None:
+    """The goal (or målområde) number with the most evidence among the top candidates.
+
+    Each number gets the sum of its two best sentence scores, so one stray
+    sentence does not outweigh a section that answers throughout.
+    """
+    scores: dict[int, list[float]] = {}
+    for c in candidates[: LEAD_CANDIDATES * 3]:
+        number = getattr(c.chunk.chunk, attr)
+        if number:
+            scores.setdefault(number, []).append(c.score)
+    if not scores:
+        return None
+    return max(scores, key=lambda n: sum(sorted(scores[n], reverse=True)[:2]))
 
 
 def _extend_list(text: str, start: int, end: int, limit: int, max_chars: int = 1200) -> int:

@@ -142,7 +142,11 @@ class OpenAICompatibleChatModel:
                 raise self._translate(exc) from exc
 
     def _translate(self, exc: Exception) -> Exception:
-        """Map a client error to ``LLMUnavailableError``; let programming errors through."""
+        """Map a client error to ``LLMUnavailableError``; return anything else unchanged.
+
+        Callers use ``raise self._translate(exc) from exc``; for an unchanged exception that only
+        re-raises it with itself as cause, which Python prints once.
+        """
         import httpx
         import openai
 
