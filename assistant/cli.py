@@ -189,7 +189,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="Print JSON.")
     p.add_argument("--index", help="Index folder (default: settings).")
     p.set_defaults(func=cmd_goals)
+
+    # Subcommands of the other shells live beside them; each module registers its own.
+    for register in _shell_registrars():
+        register(sub)
     return parser
+
+
+def _shell_registrars() -> list[Any]:
+    """``register(subparsers)`` functions of the API, chat UI and evaluation shells."""
+    import importlib
+
+    registrars = []
+    for module in ("assistant.api.cli", "ui.cli", "assistant.evaluation.cli"):
+        try:
+            registrars.append(importlib.import_module(module).register)
+        except ModuleNotFoundError as exc:
+            if exc.name not in (module, module.rsplit(".", 1)[0]):
+                raise
+    return registrars
 
 
 def _add_filter_args(p: argparse.ArgumentParser) -> None:

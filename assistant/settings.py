@@ -74,7 +74,7 @@ class RetrievalSettings(BaseModel):
 class AnswerSettings(BaseModel):
     mode: AnswerMode = Field("extractive", description="'extractive' (offline) or 'llm'.")
     abstain_threshold: float = Field(
-        0.65,
+        0.69,
         ge=0,
         le=1,
         description="Abstain when the estimated probability that the documents answer is below this.",

@@ -28,13 +28,15 @@ FEATURES = ["dense", "coverage", "unknown", "type_miss", "english"]
 
 
 def collect(service, items):
-    rows, labels = [], []
+    """Signals, labels (1 = answerable) and the out-of-scope rule's verdict per item."""
+    rows, labels, rules = [], [], []
     for item in items:
         answer = answer_item(service, item)
         signals = answer.signals or {}
         rows.append([signals[f] for f in FEATURES])
         labels.append(1.0 if item.answerable else 0.0)
-    return np.array(rows), np.array(labels)
+        rules.append(bool(signals.get("out_of_scope")))
+    return np.array(rows), np.array(labels), np.array(rules)
 
 
 def fit(x: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 20000, lr: float = 0.5):
@@ -68,11 +70,11 @@ def choose_threshold(x, y, weights, max_false_abstain: float) -> float:
     return best
 
 
-def report(name, x, y, weights, threshold):
+def report(name, x, y, rules, weights, threshold):
     probs = np.array(
         [answerable_probability(AbstentionSignals(*row), weights) for row in x]
     )
-    abstain = probs < threshold
+    abstain = (probs < threshold) | rules
     unanswerable = y == 0
     recall = (abstain & unanswerable).sum() / max(unanswerable.sum(), 1)
     precision = (abstain & unanswerable).sum() / max(abstain.sum(), 1)
@@ -90,8 +92,8 @@ def main() -> None:
     settings = get_settings()
     services = load_services(settings)
     qs = load_question_set(Path(args.set))
-    x_dev, y_dev = collect(services.answers, qs.split("dev"))
-    x_held, y_held = collect(services.answers, qs.split("heldout"))
+    x_dev, y_dev, r_dev = collect(services.answers, qs.split("dev"))
+    x_held, y_held, r_held = collect(services.answers, qs.split("heldout"))
     weights = fit(x_dev, y_dev)
     print("fitted weights:", json.dumps(weights))
     threshold = settings.answer.abstain_threshold
@@ -103,8 +105,8 @@ def main() -> None:
     print(f"threshold {threshold}; current weights:", json.dumps(WEIGHTS))
     for label, w, t in (("current", WEIGHTS, threshold), ("fitted", weights, best)):
         print(f"-- {label} weights, threshold {t:.3f}")
-        report("dev", x_dev, y_dev, w, t)
-        report("heldout", x_held, y_held, w, t)
+        report("dev", x_dev, y_dev, r_dev, w, t)
+        report("heldout", x_held, y_held, r_held, w, t)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,12 @@ from collections.abc import Iterator
 import numpy as np
 
 from assistant.answer.conversation import detect_language, standalone_question
-from assistant.answer.abstention import AbstentionSignals, answerable_probability, signals_for
+from assistant.answer.abstention import (
+    AbstentionSignals,
+    answerable_probability,
+    out_of_scope,
+    signals_for,
+)
 from assistant.answer.extractive import Composition, ExtractiveAnswerer, goal_reference
 from assistant.answer.models import Answer, Citation, Timings, Turn
 from assistant.components.llm import ChatModel
@@ -90,8 +95,10 @@ class AnswerService:
         composition = self.extractive.compose(question, vectors, hits, language, standalone)
         signals = self._signals(question, standalone, language, composition)
         probability = answerable_probability(signals)
+        quotes = [c.quote for c in composition.citations]
+        scope = out_of_scope(question, quotes, self.extractive.words)
         notice = None
-        if self._abstains(question, probability, hits):
+        if scope is not None or self._abstains(question, probability, hits):
             text = f"{ABSTAIN_TEXT[language]} {NEAREST_TEXT[language]}" if hits else ABSTAIN_TEXT[language]
             citations = self.extractive.nearest(composition.candidates, hits)
             abstained = True
@@ -126,7 +133,11 @@ class AnswerService:
             ),
             notice=notice,
             standalone_question=standalone if standalone != question else None,
-            signals={**signals.as_dict(), "probability": round(probability, 4)},
+            signals={
+                **signals.as_dict(),
+                "probability": round(probability, 4),
+                "out_of_scope": float(scope is not None),
+            },
         )
 
     def stream(

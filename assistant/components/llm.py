@@ -114,7 +114,10 @@ class OpenAICompatibleChatModel:
         try:
             response = self._llm.chat(chat_messages)
         except Exception as exc:
-            raise self._translate(exc) from exc
+            error = self._translate(exc)
+            if error is None:
+                raise
+            raise error from exc
         return response.message.content or ""
 
     def stream(self, messages: Sequence[tuple[str, str]]) -> Iterator[str]:
@@ -128,7 +131,10 @@ class OpenAICompatibleChatModel:
             responses = iter(self._llm.stream_chat(chat_messages))
             first = _next_delta(responses)
         except Exception as exc:
-            raise self._translate(exc) from exc
+            error = self._translate(exc)
+            if error is None:
+                raise
+            raise error from exc
         return self._pieces(first, responses)
 
     def _pieces(self, first: str | None, responses: Iterator[ChatResponse]) -> Iterator[str]:
@@ -139,14 +145,13 @@ class OpenAICompatibleChatModel:
             try:
                 piece = _next_delta(responses)
             except Exception as exc:
-                raise self._translate(exc) from exc
+                error = self._translate(exc)
+                if error is None:
+                    raise
+                raise error from exc
 
-    def _translate(self, exc: Exception) -> Exception:
-        """Map a client error to ``LLMUnavailableError``; return anything else unchanged.
-
-        Callers use ``raise self._translate(exc) from exc``; for an unchanged exception that only
-        re-raises it with itself as cause, which Python prints once.
-        """
+    def _translate(self, exc: Exception) -> LLMUnavailableError | None:
+        """Map a client error to ``LLMUnavailableError``; None for any other exception."""
         import httpx
         import openai
 
@@ -180,7 +185,7 @@ class OpenAICompatibleChatModel:
             return LLMUnavailableError(
                 f"Request to {where} failed: {_one_line(exc)}. Check the server and its log."
             )
-        return exc
+        return None
 
 
 def _to_chat_messages(messages: Sequence[tuple[str, str]]) -> list[ChatMessage]:
