@@ -80,7 +80,11 @@ def cmd_search(args: argparse.Namespace) -> int:
         for row in rows:
             page = f"s. {row['page']}" if row["page"] else "–"
             print(f"{row['rank']:>2}. {row['score']:.4f}  {row['id']}  [{page}]  {row['section']}")
-            print("    " + row["text"][:300].replace("\n", " ") + ("…" if len(row["text"]) > 300 else ""))
+            print(
+                "    "
+                + row["text"][:300].replace("\n", " ")
+                + ("…" if len(row["text"]) > 300 else "")
+            )
     return 0
 
 
@@ -130,7 +134,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
             return 0
         answer = services.answers.answer(question, history=history, mode=args.mode)
         print(_render(answer))
-        history += [Turn(role="user", content=question), Turn(role="assistant", content=answer.answer)]
+        history += [
+            Turn(role="user", content=question),
+            Turn(role="assistant", content=answer.answer),
+        ]
 
 
 def cmd_goals(args: argparse.Namespace) -> int:
@@ -173,7 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("ask", help="Answer a question with cited quotes.")
-    p.add_argument("question", help="The question, or '-' to read one question per line from stdin.")
+    p.add_argument(
+        "question", help="The question, or '-' to read one question per line from stdin."
+    )
     p.add_argument("--json", action="store_true", help="Print the answer as JSON.")
     p.add_argument("--mode", choices=["extractive", "llm"], default=None)
     p.add_argument("--index", help="Index folder (default: settings).")
@@ -213,16 +222,18 @@ def _shell_registrars() -> list[Any]:
 def _add_filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kind", action="append", help="Only this document kind (repeatable).")
     p.add_argument("--document", action="append", help="Only this document id (repeatable).")
-    p.add_argument("--malomrade", action="append", type=int, help="Only this målområde (repeatable).")
+    p.add_argument(
+        "--malomrade", action="append", type=int, help="Only this målområde (repeatable)."
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from assistant.answer.service import ModeUnavailableError, QuestionError
     from assistant.components.embedding import EmbedderError
+    from assistant.components.llm import LLMUnavailableError
     from assistant.corpus.manifest import ManifestError
     from assistant.index.store import IndexError_
     from assistant.ingest.pipeline import NoDocumentsError
-    from assistant.answer.service import ModeUnavailableError, QuestionError
-    from assistant.components.llm import LLMUnavailableError
     from assistant.retrieval.hybrid import FilterError
 
     args = build_parser().parse_args(argv)

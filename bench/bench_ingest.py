@@ -163,7 +163,8 @@ def report(results: dict[str, Any]) -> str:
     lines += ["", "Index on disk"]
     sizes = results["sizes"]
     width = max(len(name) for name in sizes)
-    for name, size in sorted(sizes.items(), key=lambda item: (item[0][0] in "=+", item[0])):
+    order = {"=": 1, "+": 2}
+    for name, size in sorted(sizes.items(), key=lambda item: (order.get(item[0][0], 0), item[0])):
         lines.append(f"  {name:<{width}}  {size:>10,d} B  {_mib(size):>11}")
     return "\n".join(lines)
 

@@ -53,7 +53,10 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 20000, lr: 
     # back to the raw feature scale
     raw_w = w / std
     raw_b = b - float((w * mean / std).sum())
-    return {"bias": round(raw_b, 3), **{f: round(v, 3) for f, v in zip(FEATURES, raw_w, strict=True)}}
+    return {
+        "bias": round(raw_b, 3),
+        **{f: round(v, 3) for f, v in zip(FEATURES, raw_w, strict=True)},
+    }
 
 
 MAX_FALSE_ABSTAIN = 0.08
@@ -71,9 +74,7 @@ def choose_threshold(x, y, weights, max_false_abstain: float) -> float:
 
 
 def report(name, x, y, rules, weights, threshold):
-    probs = np.array(
-        [answerable_probability(AbstentionSignals(*row), weights) for row in x]
-    )
+    probs = np.array([answerable_probability(AbstentionSignals(*row), weights) for row in x])
     abstain = (probs < threshold) | rules
     unanswerable = y == 0
     recall = (abstain & unanswerable).sum() / max(unanswerable.sum(), 1)

@@ -32,8 +32,25 @@ _NUMERIC_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _QUESTION_WORDS = {
-    "hvilk", "hva", "hvem", "hvor", "hvordan", "når", "hvorfor", "hør", "het", "nevn", "sitt",
-    "sto", "står", "gjør", "ble", "blir", "finn", "fins", "gjeld",
+    "hvilk",
+    "hva",
+    "hvem",
+    "hvor",
+    "hvordan",
+    "når",
+    "hvorfor",
+    "hør",
+    "het",
+    "nevn",
+    "sitt",
+    "sto",
+    "står",
+    "gjør",
+    "ble",
+    "blir",
+    "finn",
+    "fins",
+    "gjeld",
 }
 
 # Fitted by bench/calibrate_abstention.py on the dev split (its output is in the README);
@@ -66,7 +83,9 @@ class AbstentionSignals:
         }
 
 
-def answerable_probability(signals: AbstentionSignals, weights: dict[str, float] = WEIGHTS) -> float:
+def answerable_probability(
+    signals: AbstentionSignals, weights: dict[str, float] = WEIGHTS
+) -> float:
     z = weights["bias"] + sum(weights[k] * v for k, v in signals.as_dict().items())
     return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
@@ -82,7 +101,16 @@ _COUNTRIES: tuple[tuple[str, ...], ...] = (
     ("island", "islandsk", "iceland", "icelandic"),
     ("tyskland", "tysk", "germany", "german"),
     ("frankrike", "fransk", "france", "french"),
-    ("storbritannia", "britisk", "england", "engelsk", "united kingdom", "uk", "britain", "british"),
+    (
+        "storbritannia",
+        "britisk",
+        "england",
+        "engelsk",
+        "united kingdom",
+        "uk",
+        "britain",
+        "british",
+    ),
     ("usa", "amerikansk", "united states", "us", "america", "american"),
     ("canada", "kanadisk", "canadian"),
     ("nederland", "nederlandsk", "netherlands", "dutch"),
@@ -111,7 +139,11 @@ def out_of_scope(question: str, quotes: list[str], corpus_words: set[str]) -> st
 
 
 def unknown_terms(
-    question: str, stems: list[str], words: set[str], stem_vocabulary: set[str] | dict[str, int], language: str
+    question: str,
+    stems: list[str],
+    words: set[str],
+    stem_vocabulary: set[str] | dict[str, int],
+    language: str,
 ) -> list[str]:
     """Terms of the question the corpus never uses.
 

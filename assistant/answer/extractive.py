@@ -26,7 +26,8 @@ from assistant.ingest.goals import Malomrade, Tiarsmal
 from assistant.retrieval.hybrid import ScoredChunk
 
 _GOAL_QUESTION = re.compile(
-    r"\b(hvilke[tn]?|hvilke|which|what|under hva)\b.*(tiårsmål|\bmål\b|\bgoals?\b|områd|\bareas?\b)",
+    r"\b(hvilke[tn]?|which|what|under hva)\b.*"
+    r"(tiårsmål|\bmål\b|\bgoals?\b|områd|\bareas?\b)",
     re.IGNORECASE,
 )
 _AREA_QUESTION = re.compile(r"(områd\w*|\bfocus areas?|\btarget areas?|\bareas?\b)", re.IGNORECASE)
@@ -82,7 +83,9 @@ class ExtractiveAnswerer:
             if section is not None and unit.end <= section.body_start:
                 continue  # a heading is context for its sentences, not an answer by itself
             self._units_by_chunk.setdefault(chunk.id, []).append(i)
-            stems = set(self.analyzer(index.documents[chunk.document_id].text[unit.start : unit.end]))
+            stems = set(
+                self.analyzer(index.documents[chunk.document_id].text[unit.start : unit.end])
+            )
             self._unit_stems[i] = stems
             for stem in stems:
                 df[stem] = df.get(stem, 0) + 1
@@ -97,10 +100,18 @@ class ExtractiveAnswerer:
         return self.idf_table.get(stem, self.unknown_idf)
 
     def candidates(
-        self, question: str, query_vectors: np.ndarray, hits: list[ScoredChunk]
+        self,
+        question: str,
+        query_vectors: np.ndarray,
+        hits: list[ScoredChunk],
+        language: Language = "nb",
     ) -> list[Candidate]:
-        """Sentence units of the hits, best first."""
-        stems = set(self.analyzer(question))
+        """Sentence units of the hits, best first.
+
+        Word overlap counts only for Norwegian questions: English words that happen
+        to occur in the Norwegian text ("Cancer Centre") would mislead it.
+        """
+        stems = set(self.analyzer(question)) if language == "nb" else set()
         weight = sum(self.idf(s) for s in stems)
         out: list[Candidate] = []
         for hit in hits:
@@ -151,10 +162,10 @@ class ExtractiveAnswerer:
         ``context`` is the standalone form of a follow-up question; a goal it names
         is used when the new question asks for a goal.
         """
-        candidates = self.candidates(question, query_vectors, hits)
+        candidates = self.candidates(question, query_vectors, hits, language)
         citations: list[Citation] = []
         parts: list[str] = []
-        lead = self._lead(question, context or question, candidates, language)
+        lead = self._lead(question, context or question, hits, language)
         if lead is None:
             lead = self._location_lead(candidates, language)
         if lead is not None:
@@ -180,7 +191,9 @@ class ExtractiveAnswerer:
                 parts.append(f"{quote} [{citation.n}]")
         return Composition("\n\n".join(parts), citations, candidates)
 
-    def nearest(self, candidates: list[Candidate], hits: list[ScoredChunk], limit: int = 3) -> list[Citation]:
+    def nearest(
+        self, candidates: list[Candidate], hits: list[ScoredChunk], limit: int = 3
+    ) -> list[Citation]:
         """Citations of the nearest passages, shown with an abstention."""
         citations: list[Citation] = []
         used: set[str] = set()
@@ -212,7 +225,7 @@ class ExtractiveAnswerer:
         self,
         question: str,
         context: str,
-        candidates: list[Candidate],
+        hits: list[ScoredChunk],
         language: Language,
     ) -> tuple[str, Citation] | None:
         """A sentence naming the goal the question asks about or names, from the registry."""
@@ -229,9 +242,9 @@ class ExtractiveAnswerer:
             else:
                 area = goals.malomrade(number)
         elif asks:
-            goal_number = _best_by(candidates, "tiarsmal")
+            goal_number = _best_by(hits, "tiarsmal")
             goal = goals.goal(goal_number) if goal_number else None
-            area_number = _best_by(candidates, "malomrade")
+            area_number = _best_by(hits, "malomrade")
             if wants_area and area_number:
                 area = goals.malomrade(area_number)
         if goal is not None:
@@ -253,7 +266,10 @@ class ExtractiveAnswerer:
             return None
         citation = self._heading_citation(goal.document_id, goal.start, goal.end)
         if language == "en":
-            text = f"The strategy addresses this under ten-year goal {goal.number} (Tiårsmål {goal.number}) – {goal.title}."
+            text = (
+                f"The strategy addresses this under ten-year goal {goal.number} "
+                f"(Tiårsmål {goal.number}) – {goal.title}."
+            )
         else:
             text = f"Strategien omtaler dette under Tiårsmål {goal.number} – {goal.title}."
         return text, citation
@@ -284,7 +300,10 @@ class ExtractiveAnswerer:
             text = f"Ten-year goal {goal.number} (Tiårsmål {goal.number}) – {goal.title}"
             text += f" (under {area})." if area else "."
         elif focus_area and parent:
-            text = f"Målområde {parent.number} – {parent.title}; tiårsmålet er Tiårsmål {goal.number} – {goal.title}."
+            text = (
+                f"Målområde {parent.number} – {parent.title}; "
+                f"tiårsmålet er Tiårsmål {goal.number} – {goal.title}."
+            )
         else:
             text = f"Tiårsmål {goal.number} – {goal.title}"
             text += f" ({area})." if area else "."
@@ -304,20 +323,18 @@ class ExtractiveAnswerer:
         return text, citation
 
 
-def _best_by(candidates: list[Candidate], attr: str) -> int | None:
-    """The goal (or målområde) number with the most evidence among the top candidates.
+def _best_by(hits: list[ScoredChunk], attr: str) -> int | None:
+    """The goal (or målområde) number the retrieved chunks point to most.
 
-    Each number gets the sum of its two best sentence scores, so one stray
-    sentence does not outweigh a section that answers throughout.
+    Each number collects 1/rank from every hit in its section: the chunk ranking
+    sees a chunk's section path and title, so it is steadier than single sentences.
     """
-    scores: dict[int, list[float]] = {}
-    for c in candidates[: LEAD_CANDIDATES * 3]:
-        number = getattr(c.chunk.chunk, attr)
+    scores: dict[int, float] = {}
+    for hit in hits:
+        number = getattr(hit.chunk, attr)
         if number:
-            scores.setdefault(number, []).append(c.score)
-    if not scores:
-        return None
-    return max(scores, key=lambda n: sum(sorted(scores[n], reverse=True)[:2]))
+            scores[number] = scores.get(number, 0.0) + 1.0 / hit.rank
+    return max(scores, key=lambda n: scores[n]) if scores else None
 
 
 def _extend_list(text: str, start: int, end: int, limit: int, max_chars: int = 1200) -> int:
@@ -327,7 +344,11 @@ def _extend_list(text: str, start: int, end: int, limit: int, max_chars: int = 1
     position = end
     for line in re.finditer(r"\n+([^\n]+)", text[end:limit]):
         item = line.group(1)
-        if not re.match(r"[•·▪◦*–-]\s|\d+\.\s", item) and line.start() > 0 and "\n\n" in line.group(0):
+        if (
+            not re.match(r"[•·▪◦*–-]\s|\d+\.\s", item)
+            and line.start() > 0
+            and "\n\n" in line.group(0)
+        ):
             break
         if end + line.end() - start > max_chars:
             break
@@ -353,7 +374,11 @@ def _extend_reference(text: str, end: int, limit: int, max_chars: int = 400) -> 
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:
-    return a.chunk.chunk.document_id == b.chunk.chunk.document_id and a.start < b.end and b.start < a.end
+    return (
+        a.chunk.chunk.document_id == b.chunk.chunk.document_id
+        and a.start < b.end
+        and b.start < a.end
+    )
 
 
 def _same_span(c: Candidate, citation: Citation) -> bool:

@@ -36,12 +36,15 @@ _SYSTEM = {
         "You are an assistant for health professionals. Answer briefly in English, using only "
         "the sources below. End every sentence with its source number in brackets, e.g. [1]. "
         "If the sources do not answer the question, reply exactly: "
-        "\"I cannot find an answer to this in the documents.\""
+        '"I cannot find an answer to this in the documents."'
     ),
 }
 _FALLBACK = {
     "nb": "Det genererte svaret kunne ikke verifiseres mot kildene; viser uttrekkssvaret i stedet.",
-    "en": "The generated answer could not be verified against the sources; showing the extractive answer.",
+    "en": (
+        "The generated answer could not be verified against the sources; "
+        "showing the extractive answer."
+    ),
 }
 _UNAVAILABLE = {
     "nb": "Språkmodellen svarte ikke ({reason}); viser uttrekkssvaret i stedet.",
@@ -62,15 +65,36 @@ class Verified:
 
 
 def build_messages(question: str, language: Language, quotes: list[str]) -> list[tuple[str, str]]:
-    sources = "\n".join(f"[{i}] {q}" for i, q in enumerate(quotes, start=1))
+    sources = "\n".join(f"[{i}] {' '.join(q.split())}" for i, q in enumerate(quotes, start=1))
     label = "Kilder" if language == "nb" else "Sources"
     asks = "Spørsmål" if language == "nb" else "Question"
     return [("system", _SYSTEM[language]), ("user", f"{label}:\n{sources}\n\n{asks}: {question}")]
 
 
 def split_sentences(text: str) -> list[str]:
-    parts = re.split(r"(?<=[.!?])\s+|(?<=\])\s+(?=[A-ZÆØÅ])|\n+", text.strip())
+    parts = re.split(r"(?<=[.!?])\s+(?!\[\d)|(?<=\])\s+(?=[A-ZÆØÅ])|\n+", text.strip())
     return [p.strip() for p in parts if p and p.strip()]
+
+
+def cited_sentences(text: str) -> list[tuple[str, list[int]]]:
+    """Sentences with the source numbers they cite.
+
+    A sentence without a marker is covered by the next marker in its paragraph
+    (a citation at the end of a paragraph covers the paragraph).
+    """
+    out: list[tuple[str, list[int]]] = []
+    for paragraph in re.split(r"\n\s*\n", text.strip()):
+        pending: list[str] = []
+        for sentence in split_sentences(paragraph):
+            numbers = [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]
+            if not numbers:
+                pending.append(sentence)
+                continue
+            out.extend((p, numbers) for p in pending)
+            out.append((sentence, numbers))
+            pending = []
+        out.extend((p, []) for p in pending)
+    return out
 
 
 def generate_verified(
@@ -86,22 +110,37 @@ def generate_verified(
     for c in candidates:
         if len(sources) >= MAX_SOURCES:
             break
-        if not any(c.chunk.chunk.document_id == s.chunk.chunk.document_id and c.start == s.start for s in sources):
+        if not any(
+            c.chunk.chunk.document_id == s.chunk.chunk.document_id and c.start == s.start
+            for s in sources
+        ):
             sources.append(c)
-    texts = [extractive.index.documents[c.chunk.chunk.document_id].text[c.start : c.end] for c in sources]
+    texts = [
+        extractive.index.documents[c.chunk.chunk.document_id].text[c.start : c.end] for c in sources
+    ]
     try:
         raw = chat_model.complete(build_messages(question, language, texts))
     except LLMUnavailableError as exc:
         reason = str(exc).split(".")[0][:160]
         return Verified(False, notice=_UNAVAILABLE[language].format(reason=reason))
-    sentences = split_sentences(raw)
+    sentences = cited_sentences(raw)
     if not sentences:
         return Verified(False, notice=_FALLBACK[language], raw=raw)
     kept: list[tuple[str, list[int]]] = []
-    for sentence in sentences:
-        cited = [int(n) for n in re.findall(r"\[(\d+)\]", sentence) if 1 <= int(n) <= len(sources)]
+    for sentence, numbers in sentences:
+        cited = [n for n in numbers if 1 <= n <= len(sources)]
         claim = re.sub(r"\[\d+\]", "", sentence).strip()
-        if cited and claim and _supported(claim, [texts[n - 1] for n in cited], [sources[n - 1] for n in cited], extractive, embedder):
+        if (
+            cited
+            and claim
+            and _supported(
+                claim,
+                [texts[n - 1] for n in cited],
+                [sources[n - 1] for n in cited],
+                extractive,
+                embedder,
+            )
+        ):
             kept.append((claim, sorted(set(cited))))
     faithfulness = len(kept) / len(sentences)
     if not kept or faithfulness < MIN_KEPT_SHARE:
@@ -115,7 +154,9 @@ def generate_verified(
             if n not in numbering:
                 numbering[n] = len(numbering) + 1
                 c = sources[n - 1]
-                citations.append(extractive._citation(numbering[n], c.chunk, c.start, c.end, c.score))
+                citations.append(
+                    extractive._citation(numbering[n], c.chunk, c.start, c.end, c.score)
+                )
             markers.append(f"[{numbering[n]}]")
         parts.append(f"{claim} {''.join(markers)}")
     return Verified(True, " ".join(parts), citations, None, faithfulness, raw)

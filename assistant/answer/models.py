@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-Language = Literal["nb", "en"]
+from assistant.language import Language
 
 
 class Turn(BaseModel):

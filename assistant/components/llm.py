@@ -48,6 +48,30 @@ class ChatModel(Protocol):
         ...
 
 
+class ScriptedChatModel:
+    """A deterministic ``ChatModel`` that replies with given texts, in turn (for tests).
+
+    Like httpx's ``MockTransport``: a real implementation of the protocol that never
+    leaves the process; the messages it received are kept in ``received``.
+    """
+
+    def __init__(self, *replies: str):
+        if not replies:
+            raise ValueError("ScriptedChatModel needs at least one reply")
+        self._replies = list(replies)
+        self.received: list[list[tuple[str, str]]] = []
+
+    def complete(self, messages: Sequence[tuple[str, str]]) -> str:
+        """Return the next scripted reply (the last one repeats)."""
+        self.received.append(list(messages))
+        return self._replies.pop(0) if len(self._replies) > 1 else self._replies[0]
+
+    def stream(self, messages: Sequence[tuple[str, str]]) -> Iterator[str]:
+        """Yield the next scripted reply word by word."""
+        reply = self.complete(messages)
+        yield from (word + " " for word in reply.split(" "))
+
+
 class OpenAICompatibleChatModel:
     """``ChatModel`` backed by an OpenAI-compatible endpoint through llama-index's OpenAILike."""
 

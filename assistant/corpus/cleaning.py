@@ -16,6 +16,7 @@ source text, so that any span of cleaned text can be traced back to the file.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -208,7 +209,7 @@ class Vocabulary:
         for line in text.split("\n"):
             tokens = [t.lower() for t in _WORD.findall(line.translate(_ODD_SPACES))]
             self.words.update(tokens)
-            self.pairs.update(zip(tokens, tokens[1:], strict=False))
+            self.pairs.update(itertools.pairwise(tokens))
 
     def should_join(self, left: str, right: str) -> bool:
         """Is ``left`` + ``right`` one word split by a line break?

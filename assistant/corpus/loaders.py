@@ -76,7 +76,7 @@ def _load_pdf(name: str, data: bytes) -> SourceText:
     import io
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import DependencyError, PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -88,7 +88,7 @@ def _load_pdf(name: str, data: bytes) -> SourceText:
             page_starts.append((offset, number))
             parts.append(page_text)
             offset += len(page_text)
-    except (PdfReadError, ValueError, KeyError, OSError) as exc:
+    except (PyPdfError, DependencyError, NotImplementedError, ValueError, KeyError, OSError) as exc:
         raise LoadError(name, f"is not a readable PDF ({exc.__class__.__name__})") from exc
     return SourceText(name, "".join(parts), "pdf", page_starts)
 

@@ -55,7 +55,7 @@ class DocumentMeta:
 def slug_from_filename(name: str) -> str:
     """A stable document id from a file name: lower-case, ``[a-z0-9-]``."""
     stem = Path(name).stem.lower()
-    stem = stem.translate(str.maketrans({"æ": "ae", "ø": "o", "å": "a"}))
+    stem = stem.replace("æ", "ae").replace("ø", "o").replace("å", "a")
     return re.sub(r"[^a-z0-9]+", "-", stem).strip("-") or "dokument"
 
 
@@ -104,7 +104,7 @@ class Manifest:
 
 
 def _validate_entry(manifest_name: str, file_name: str, entry: object) -> None:
-    where = f"{manifest_name} [documents.\"{file_name}\"]"
+    where = f'{manifest_name} [documents."{file_name}"]'
     if not isinstance(entry, dict):
         raise ManifestError(f"{where}: must be a table.")
     for key, value in entry.items():

@@ -133,7 +133,9 @@ def _item(raw: Any, position: int, known: set[str] | None) -> EvalItem:
     evidence_raw = raw.get("evidence") or []
     evidence: list[Evidence] = []
     for ev in evidence_raw:
-        if not isinstance(ev, dict) or not isinstance(ev.get("document"), str) or not isinstance(ev.get("passage"), str):
+        if not isinstance(ev, dict) or not all(
+            isinstance(ev.get(key), str) for key in ("document", "passage")
+        ):
             raise DatasetError(f"{where}: each evidence needs 'document' and 'passage' strings.")
         if known is not None and ev["document"] not in known:
             raise DatasetError(f"{where}: evidence names unknown document '{ev['document']}'.")

@@ -87,7 +87,9 @@ def aggregate(results: list[ItemResult]) -> dict[str, Any]:
         "hit@1": _ratio([r is not None and r <= 1 for r in ranks]),
         "hit@3": _ratio([r is not None and r <= 3 for r in ranks]),
         "hit@5": _ratio([r is not None and r <= 5 for r in ranks]),
-        "mrr@10": round(sum(1 / r for r in ranks if r and r <= 10) / len(ranks), 4) if ranks else None,
+        "mrr@10": round(sum(1 / r for r in ranks if r and r <= 10) / len(ranks), 4)
+        if ranks
+        else None,
         "ndcg@10": round(sum(1 / math.log2(r + 1) for r in ranks if r and r <= 10) / len(ranks), 4)
         if ranks
         else None,

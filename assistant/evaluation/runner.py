@@ -6,13 +6,14 @@ answered by the service and becomes history for the next.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from assistant.answer.models import Answer, Turn
-from assistant.answer.service import AnswerService, citations_are_verbatim
+from assistant.answer.models import Answer, Citation, Turn
+from assistant.answer.service import AnswerService
 from assistant.evaluation.dataset import EvalItem, normalise
 from assistant.evaluation.metrics import ItemResult, fact_present, gold_rank
+from assistant.ingest.document import Document
 
 
 def answer_item(service: AnswerService, item: EvalItem, mode: str | None = None) -> Answer:
@@ -29,8 +30,24 @@ def run_item(service: AnswerService, item: EvalItem, mode: str | None = None) ->
     answer = answer_item(service, item, mode)
     query = answer.standalone_question or item.question
     hits = service.retrieve(query, k=10)
-    retrieved = [(h.chunk.document_id, h.chunk.text) for h in hits]
+    retrieved = [h.to_dict(service.index) for h in hits]
+    return score_answer(item, answer, retrieved, service.index.documents)
+
+
+def score_answer(
+    item: EvalItem,
+    answer: Answer,
+    retrieved: list[dict[str, Any]],
+    documents: Mapping[str, Document],
+    latency_ms: float | None = None,
+) -> ItemResult:
+    """Score an answer and a ranking (search results: ``document_id``, ``text``, ...) for an item.
+
+    ``latency_ms`` defaults to the service's own total time for the answer.
+    """
+    pairs = [(r["document_id"], r["text"]) for r in retrieved]
     missing = [list(f) for f in item.expected_facts if not fact_present(answer.answer, f)]
+    faithfulness = (answer.signals or {}).get("faithfulness")
     return ItemResult(
         id=item.id,
         split=item.split,
@@ -42,22 +59,37 @@ def run_item(service: AnswerService, item: EvalItem, mode: str | None = None) ->
         answer=answer.answer,
         abstained=answer.abstained,
         facts_missing=missing,
-        gold_rank=gold_rank(item, retrieved) if item.answerable else None,
-        citations_verbatim=citations_are_verbatim(service.index, answer.citations),
-        citation_correct=_citation_correct(service, item, answer.citations) if item.answerable else None,
-        latency_ms=answer.timings_ms.total,
+        gold_rank=gold_rank(item, pairs) if item.answerable else None,
+        citations_verbatim=quotes_are_verbatim(documents, answer.citations),
+        citation_correct=_citation_correct(documents, item, answer.citations)
+        if item.answerable
+        else None,
+        latency_ms=answer.timings_ms.total if latency_ms is None else round(latency_ms, 2),
         retrieved=[
-            {"rank": h.rank, "id": h.chunk.id, "section": h.chunk.section, "page": h.chunk.page}
-            for h in hits[:5]
+            {k: r.get(k) for k in ("rank", "id", "section", "page")} for r in retrieved[:5]
         ],
+        faithfulness=None if faithfulness is None else float(faithfulness),
         notice=answer.notice,
     )
 
 
-def _citation_correct(service: AnswerService, item: EvalItem, citations: list[Any]) -> bool:
+def quotes_are_verbatim(documents: Mapping[str, Document], citations: list[Citation]) -> bool:
+    """True when every quote is exactly its document's cleaned text at [start, end).
+
+    Checked here rather than trusted from the service, so the metric stays independent.
+    """
+    return all(
+        c.document_id in documents and documents[c.document_id].text[c.start : c.end] == c.quote
+        for c in citations
+    )
+
+
+def _citation_correct(
+    documents: Mapping[str, Document], item: EvalItem, citations: list[Citation]
+) -> bool:
     """Does a citation lie in the section (or chunk) that holds gold evidence?"""
     for evidence in item.evidence:
-        doc = service.index.documents.get(evidence.document)
+        doc = documents.get(evidence.document)
         if doc is None:
             continue
         passage = normalise(evidence.passage)

@@ -48,9 +48,7 @@ class EmbeddingCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(f".{os.getpid()}.tmp.npz")
         keys = np.array([k for k, _ in items], dtype="U64")
-        vectors = (
-            np.stack([v for _, v in items]) if items else np.zeros((0, self.dim), np.float32)
-        )
+        vectors = np.stack([v for _, v in items]) if items else np.zeros((0, self.dim), np.float32)
         np.savez(tmp, keys=keys, vectors=vectors)
         os.replace(tmp, self.path)
 

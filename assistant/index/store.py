@@ -90,7 +90,8 @@ def write_build(
 
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
-    name = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
+    # nanoseconds since the epoch, zero-padded: names sort in build order
+    name = f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns():020d}-{os.getpid()}"
     partial = builds / f".{name}.partial"
     partial.mkdir()
     faiss_index = faiss.IndexFlatIP(vectors.shape[1])

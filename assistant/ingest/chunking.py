@@ -56,10 +56,15 @@ def _pieces(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, 
             spans.append((p_start, p_end))
             continue
         cut = p_start
-        for boundary in _SENTENCE_END.finditer(text, p_start, p_end):
-            if boundary.start() - cut > max_chars * 0.6:
-                spans.append((cut, boundary.start()))
-                cut = boundary.end()
+        ends = [m for m in _SENTENCE_END.finditer(text, p_start, p_end)]
+        while p_end - cut > max_chars:
+            fitting = [m for m in ends if cut < m.start() <= cut + max_chars]
+            following = [m for m in ends if m.start() > cut]
+            split = fitting[-1] if fitting else (following[0] if following else None)
+            if split is None:
+                break  # one sentence longer than max_chars: keep it whole
+            spans.append((cut, split.start()))
+            cut = split.end()
         spans.append((cut, p_end))
     return spans
 
@@ -73,7 +78,9 @@ def _pack(
             p_start, p_end = packed[-1]
             small = p_end - p_start < min_chars
             # a paragraph that announces a list ("… er:") stays with the list
-            announces = text[p_start:p_end].rstrip().endswith(":") and end - p_start <= 2 * max_chars
+            announces = (
+                text[p_start:p_end].rstrip().endswith(":") and end - p_start <= 2 * max_chars
+            )
             if end - p_start <= max_chars or small or announces:
                 packed[-1] = (p_start, end)
                 continue

@@ -118,7 +118,10 @@ class Document:
             "text": self.text,
             "sections": [asdict(s) for s in self.sections],
             "pages": self.pages,
-            "source_map": {"runs": self.source_map.runs, "line_starts": self.source_map.line_starts},
+            "source_map": {
+                "runs": self.source_map.runs,
+                "line_starts": self.source_map.line_starts,
+            },
             "overview": {str(k): v for k, v in self.overview.items()},
             "content_hash": self.content_hash,
         }
@@ -215,9 +218,7 @@ def build_document(
         previous = part
 
     text = "".join(composer.chars)
-    title = meta.title or next(
-        (h.title for _, _, h in starts if h.kind == "title"), meta.file
-    )
+    title = meta.title or next((h.title for _, _, h in starts if h.kind == "title"), meta.file)
     sections = _sections(meta.id, title, text, starts, composer.pages)
     document = Document(
         meta=meta,
@@ -254,7 +255,9 @@ def _sections(
     sections: list[Section] = []
     if not starts or starts[0][0] > 0:
         end = starts[0][0] if starts else len(text)
-        sections.append(Section(f"{doc_id}#s0", "root", None, title, [title], 0, 0, end, 0, page_at(0)))
+        sections.append(
+            Section(f"{doc_id}#s0", "root", None, title, [title], 0, 0, end, 0, page_at(0))
+        )
     stack: list[Heading] = []
     for i, (start, body_start, heading) in enumerate(starts):
         while stack and stack[-1].rank >= heading.rank:

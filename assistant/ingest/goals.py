@@ -63,12 +63,12 @@ class GoalRegistry:
                     current = None
                 continue
             limit = RANK_TOP if section.kind == "malomrade" else RANK_GOAL
-            end = next(
-                (s.start for s in sections[i + 1 :] if s.rank <= limit), len(document.text)
-            )
+            end = next((s.start for s in sections[i + 1 :] if s.rank <= limit), len(document.text))
             number = int(section.number)
             if section.kind == "malomrade":
-                current = Malomrade(number, section.title, document.id, section.page, section.start, end)
+                current = Malomrade(
+                    number, section.title, document.id, section.page, section.start, end
+                )
                 self.malomrader.append(current)
             else:
                 best = _best_overview_match(section.title, overview)

@@ -28,7 +28,9 @@ from assistant.ingest.sentences import SentenceUnit, split_units
 from assistant.ingest.structure import detect
 from assistant.settings import ChunkingSettings
 
-ProgressFactory = Callable[[int, str], Any]  # (total, description) -> object with update(n), close()
+ProgressFactory = Callable[
+    [int, str], Any
+]  # (total, description) -> object with update(n), close()
 
 
 @dataclass
@@ -110,10 +112,18 @@ def read_corpus(corpus_dir: Path, manifest_name: str = "manifest.toml") -> Corpu
     for source in sources:
         meta = manifest.meta_for(source.file)
         if meta.id in seen_ids:
-            skipped.append(Skipped(source.file, f"document id '{meta.id}' is already used by {seen_ids[meta.id]}"))
+            skipped.append(
+                Skipped(
+                    source.file, f"document id '{meta.id}' is already used by {seen_ids[meta.id]}"
+                )
+            )
             continue
-        pdf_text = meta.layout == "pdf-text" or (meta.layout == "auto" and detect_pdf_layout(source.text))
-        layout = "pdf-text" if pdf_text else ("markdown" if source.format in ("md", "html") else "plain")
+        pdf_text = meta.layout == "pdf-text" or (
+            meta.layout == "auto" and detect_pdf_layout(source.text)
+        )
+        layout = (
+            "pdf-text" if pdf_text else ("markdown" if source.format in ("md", "html") else "plain")
+        )
         outline = detect(blocks_of(split_lines(source, pdf_text)), layout)
         document = build_document(meta, source.text, outline, vocabulary)
         if not document.text.strip():
@@ -151,7 +161,9 @@ class IngestService:
         reading = read_corpus(self.corpus_dir, self.manifest_name)
         if not reading.documents:
             reasons = "; ".join(f"{s.file}: {s.reason}" for s in reading.skipped) or "no files"
-            raise NoDocumentsError(f"No document in {self.corpus_dir} could be ingested ({reasons}).")
+            raise NoDocumentsError(
+                f"No document in {self.corpus_dir} could be ingested ({reasons})."
+            )
         by_id = {d.id: d for d in reading.documents}
         chunks = [
             c
@@ -166,8 +178,12 @@ class IngestService:
             for i, c in enumerate(chunks)
             for start, end in split_units(by_id[c.document_id].text, c.start, c.end)
         ]
-        unit_texts = [unit_text(by_id[chunks[u.chunk].document_id], chunks[u.chunk], u) for u in units]
-        cache = EmbeddingCache(self.index_dir / "cache", self.embedder.embedder_id, self.embedder.dim)
+        unit_texts = [
+            unit_text(by_id[chunks[u.chunk].document_id], chunks[u.chunk], u) for u in units
+        ]
+        cache = EmbeddingCache(
+            self.index_dir / "cache", self.embedder.embedder_id, self.embedder.dim
+        )
         vectors, embedded = self._embed(cache, texts, "Embedding chunks")
         unit_vectors, _ = self._embed(cache, unit_texts, "Embedding sentences")
         cache.save()
@@ -206,9 +222,7 @@ class IngestService:
             build=build,
         )
 
-    def _embed(
-        self, cache: EmbeddingCache, texts: list[str], label: str
-    ) -> tuple[np.ndarray, int]:
+    def _embed(self, cache: EmbeddingCache, texts: list[str], label: str) -> tuple[np.ndarray, int]:
         """Vectors for ``texts`` (embedding only those not cached); returns how many were new."""
         missing = sorted({t for t in texts if cache.get(t) is None})
         bar = self.progress(len(missing), label) if self.progress and missing else None
@@ -220,7 +234,9 @@ class IngestService:
                 bar.update(len(group))
         if bar is not None:
             bar.close()
-        vectors = np.stack([cache.get(t) for t in texts]) if texts else np.zeros((0, self.embedder.dim))
+        found = [cache.get(t) for t in texts]
+        rows = [v for v in found if v is not None]
+        vectors = np.stack(rows) if rows else np.zeros((0, self.embedder.dim), np.float32)
         return vectors.astype(np.float32), len(missing)
 
 

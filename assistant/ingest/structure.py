@@ -197,7 +197,9 @@ def _pdf_text(blocks: list[Block], overview: dict[int, list[str]]) -> list[Part]
             if rest[k:]:
                 parts.append(Part(rest[k:]))
         elif match := _BOX.match(first):
-            parts.append(Part(block.lines[:1], Heading("box", RANK_SUB, match.group(2), match.group(1))))
+            parts.append(
+                Part(block.lines[:1], Heading("box", RANK_SUB, match.group(2), match.group(1)))
+            )
             if block.lines[1:]:
                 parts.append(Part(block.lines[1:]))
         elif (

@@ -15,9 +15,11 @@ import numpy as np
 from assistant.components.embedding import AssistantEmbedding
 from assistant.index.store import LoadedIndex
 from assistant.ingest.chunking import Chunk
+from assistant.language import detect_language
 from assistant.settings import RetrievalMode, RetrievalSettings
 
 MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
+ENGLISH_BM25_SCALE = 0.0  # tuned on the dev split: BM25 on English text only adds noise
 
 
 class FilterError(ValueError):
@@ -68,7 +70,9 @@ class ScoredChunk:
 class HybridRetriever:
     """Ranks the index's chunks for a query."""
 
-    def __init__(self, index: LoadedIndex, embedder: AssistantEmbedding, settings: RetrievalSettings):
+    def __init__(
+        self, index: LoadedIndex, embedder: AssistantEmbedding, settings: RetrievalSettings
+    ):
         self.index = index
         self.embedder = embedder
         self.settings = settings
@@ -81,7 +85,9 @@ class HybridRetriever:
         kinds = sorted({d.meta.kind for d in self.index.documents.values()})
         for kind in filters.kinds:
             if kind not in kinds:
-                raise FilterError(f"Unknown document kind '{kind}'. Valid kinds: {', '.join(kinds)}.")
+                raise FilterError(
+                    f"Unknown document kind '{kind}'. Valid kinds: {', '.join(kinds)}."
+                )
         for doc_id in filters.document_ids:
             if doc_id not in self.index.documents:
                 valid = ", ".join(sorted(self.index.documents))
@@ -124,11 +130,13 @@ class HybridRetriever:
         mode: RetrievalMode | None = None,
         filters: Filters | None = None,
         query_vector: np.ndarray | None = None,
-        bm25_scale: float = 1.0,
+        bm25_scale: float | None = None,
     ) -> list[ScoredChunk]:
         """The top ``k`` chunks for the query, best first.
 
         ``query_vector`` may carry the query's embedding when the caller has it already.
+        ``bm25_scale`` scales the BM25 weight; by default it is 1 for Norwegian and 0 for
+        English queries (the BM25 analysis is Norwegian; tuned on the dev split).
         Raises FilterError for unknown filter values.
         """
         k = k or self.settings.top_k
@@ -147,6 +155,8 @@ class HybridRetriever:
         elif mode == "bm25":
             fused = bm25.copy()
         else:
+            if bm25_scale is None:
+                bm25_scale = ENGLISH_BM25_SCALE if detect_language(query) == "en" else 1.0
             fused = self._rrf(dense, bm25, mask, bm25_scale)
         fused[~mask] = -np.inf
         if mode == "bm25":

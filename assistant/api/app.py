@@ -1,0 +1,125 @@
+"""The one place the HTTP API is wired: settings (+ services) → FastAPI app.
+
+``create_app`` builds nothing heavy itself: given ``services`` (tests, the
+``serve`` command) it serves them; otherwise the lifespan loads them once at
+start-up. The chat UI, when installed, is mounted at ``/chat``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from anyio import to_thread
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from assistant.api.deps import ApiState, get_caller
+from assistant.api.errors import SafeJSONResponse, install_error_handlers
+from assistant.api.holder import ServicesHolder
+from assistant.api.middleware import AccessLogMiddleware, BodyLimitMiddleware
+from assistant.api.ratelimit import RateLimiter
+from assistant.api.routers import admin, ask, documents, goals, health, openai_compat, search
+from assistant.api.security import KeyStore, open_access
+from assistant.launcher import Services
+from assistant.settings import Settings
+
+log = logging.getLogger("assistant.api")
+
+DESCRIPTION = """
+Answers about *Nasjonal kreftstrategi 2025–2035* and related documents, grounded in
+verbatim quotes.
+
+**Authentication.** Send `Authorization: Bearer <key>`; an administrator creates keys with
+`assistant keys create --name …` (only a hash is stored). A server on a loopback address
+is open by default (`ASSISTANT_SERVER__OPEN_ACCESS` overrides). `/healthz`, `/readyz` and
+this documentation need no key.
+
+**Errors** are always JSON: `{"error": {"code": "…", "message": "…"}}`. The `code` is
+stable (`invalid_request`, `malformed_json`, `invalid_question`, `invalid_filter`,
+`mode_unavailable`, `missing_api_key`, `invalid_api_key`, `rate_limited` (with
+`Retry-After`), `body_too_large`, `document_not_found`, `model_not_found`,
+`index_not_ready`, …); the `message` says what to fix.
+
+**Citations.** An answer's text carries `[n]` markers; `citations[n-1]` holds the quote,
+which is exactly `text[start:end]` of `GET /v1/documents/{document_id}`.
+
+**OpenAI compatibility.** `POST /v1/chat/completions` with model `kreftstrategi` (base URL
+`…/v1`) works with OpenAI clients. The text ends with a "Kilder:" list, and the response
+has an extra top-level field `citations` (and `abstained`); when streaming, both ride on
+the last `chat.completion.chunk` before `data: [DONE]`.
+"""
+
+DEFAULT_ANSWER_WORKERS = max(1, min(4, os.cpu_count() or 1))
+"""Answers computed at once; more would only share the same cores (see bench/bench_api.py)."""
+
+
+def create_app(
+    settings: Settings,
+    services: Services | None = None,
+    *,
+    build_if_missing: bool = False,
+    answer_workers: int | None = None,
+) -> FastAPI:
+    """The API (and the chat UI at /chat when ``ui`` is installed) over ``services``.
+
+    Without ``services`` the lifespan loads them with ``load_services`` (building the
+    index first when ``build_if_missing``); an index problem leaves the app up with
+    ``/readyz`` answering 503 and saying what to run.
+    """
+    holder = ServicesHolder(settings, services)
+    state = ApiState(
+        settings=settings,
+        holder=holder,
+        keys=KeyStore(settings.server.data_dir),
+        limiter=RateLimiter(settings.server.rate_limit_per_minute),
+        open_access=open_access(settings.server),
+        answer_workers=answer_workers or DEFAULT_ANSWER_WORKERS,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if holder.services is None:
+            await to_thread.run_sync(holder.load, build_if_missing)
+        yield
+
+    app = FastAPI(
+        title="Kreftstrategi-assistenten",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        default_response_class=SafeJSONResponse,
+    )
+    app.state.api = state
+    install_error_handlers(app)
+    app.include_router(health.router)
+    authed = [Depends(get_caller)]
+    for module in (ask, search, documents, goals, openai_compat):
+        app.include_router(module.router, prefix="/v1", dependencies=authed)
+    app.include_router(admin.router, prefix="/v1")
+
+    if settings.server.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.server.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Accept"],
+            max_age=600,
+        )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.server.max_body_bytes)
+    app.add_middleware(AccessLogMiddleware)
+    _mount_chat(app, holder)
+    return app
+
+
+def _mount_chat(app: FastAPI, holder: ServicesHolder) -> None:
+    try:
+        from ui.app import mount_chat  # type: ignore[import-not-found,unused-ignore]
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("ui", "ui.app"):
+            raise  # the UI is there but broken: say so rather than serve without it
+        log.info("The chat UI (package 'ui') is not installed; serving the API only.")
+        return
+    mount_chat(app, holder.current)

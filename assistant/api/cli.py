@@ -1,0 +1,123 @@
+"""``assistant serve`` and ``assistant keys …``: the HTTP API's subcommands.
+
+Registered by ``assistant.cli`` through ``register(subparsers)``; nothing is
+imported until a subcommand runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from assistant.settings import Settings, get_settings
+
+
+def _progress(total: int, description: str) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=description, unit="chunk", file=sys.stderr, leave=False)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = get_settings().model_copy(deep=True)
+    if getattr(args, "index", None):
+        settings.index.dir = Path(args.index)
+    if getattr(args, "data_dir", None):
+        settings.server.data_dir = Path(args.data_dir)
+    if getattr(args, "host", None):
+        settings.server.host = args.host
+    if getattr(args, "port", None):
+        settings.server.port = args.port
+    if getattr(args, "open_access", False):
+        settings.server.open_access = True
+    return settings
+
+
+def _configure_logging() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    logger = logging.getLogger("assistant")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from assistant.api.app import create_app
+    from assistant.api.security import KeyStore, open_access
+    from assistant.index.store import IndexMissingError, current_build
+    from assistant.launcher import load_services
+
+    settings = _settings(args)
+    server = settings.server
+    try:
+        current_build(settings.index.dir)
+    except IndexMissingError:
+        print("No index yet: building it from the corpus first …", file=sys.stderr)
+    services = load_services(settings, build_if_missing=True, progress=_progress)
+    _configure_logging()
+    if open_access(server):
+        print(f"Open access: no API key needed on {server.host}.", file=sys.stderr)
+    elif not [k for k in KeyStore(server.data_dir).list() if k.revoked_at is None]:
+        print(
+            "API keys are required but none exist: create one with "
+            "`assistant keys create --name …`.",
+            file=sys.stderr,
+        )
+    app = create_app(settings, services)
+    print(f"Serving on http://{server.host}:{server.port} (API docs at /docs)", file=sys.stderr)
+    uvicorn.run(app, host=server.host, port=server.port, access_log=False, log_level="warning")
+    return 0
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from assistant.api.security import KeyStore, KeyStoreError
+
+    store = KeyStore(_settings(args).server.data_dir)
+    try:
+        if args.keys_command == "create":
+            key = store.create(args.name, admin=args.admin)
+            role = "admin key" if args.admin else "key"
+            print(f"Created {role} '{args.name}'. It is shown only this once:", file=sys.stderr)
+            print(key)
+        elif args.keys_command == "revoke":
+            store.revoke(args.name)
+            print(f"Revoked '{args.name}'.")
+        else:
+            for item in store.list():
+                status = f"revoked {item.revoked_at}" if item.revoked_at else "active"
+                role = "admin" if item.admin else "user"
+                print(f"{item.name}\t{role}\tcreated {item.created_at}\t{status}")
+    except KeyStoreError as exc:
+        print(f"assistant: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def register(sub: Any) -> None:
+    """Add ``serve`` and ``keys`` to the ``assistant`` command."""
+    p = sub.add_parser("serve", help="Serve the HTTP API and chat UI (builds the index if missing).")
+    p.add_argument("--host", help="Address to listen on (default: settings, 127.0.0.1).")
+    p.add_argument("--port", type=int, help="Port (default: settings, 8000).")
+    p.add_argument(
+        "--open-access", action="store_true", help="Serve requests without an API key."
+    )
+    p.add_argument("--index", help="Index folder (default: settings).")
+    p.add_argument("--data-dir", help="Folder of the API key store (default: settings).")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("keys", help="Create, list and revoke API keys.")
+    keys = p.add_subparsers(dest="keys_command", required=True)
+    k = keys.add_parser("create", help="Create a key and print it (only this once).")
+    k.add_argument("--name", required=True, help="Who the key is for, e.g. 'helse-bergen'.")
+    k.add_argument("--admin", action="store_true", help="May also reload the index.")
+    keys.add_parser("list", help="List keys (names and status; never the keys).")
+    k = keys.add_parser("revoke", help="Revoke a key by name.")
+    k.add_argument("name")
+    for name in ("create", "list", "revoke"):
+        keys.choices[name].add_argument("--data-dir", help="Folder of the key store.")
+    p.set_defaults(func=cmd_keys)

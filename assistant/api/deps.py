@@ -1,0 +1,152 @@
+"""FastAPI dependencies as typed aliases: the app's state, the services, the caller.
+
+Dependencies are ``async`` on purpose: they are quick, and a plain ``def``
+would cost every request a hop to the thread pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Annotated, Any, TypeVar
+
+from anyio import CapacityLimiter, to_thread
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from assistant.answer.service import AnswerService
+from assistant.api.errors import ApiError
+from assistant.api.holder import ServicesHolder
+from assistant.api.middleware import KEY_NAME_STATE
+from assistant.api.ratelimit import RateLimiter
+from assistant.api.security import KeyStore
+from assistant.launcher import Services
+from assistant.settings import Settings
+
+ANONYMOUS = "anonymous"
+T = TypeVar("T")
+
+
+@dataclass
+class ApiState:
+    """What the app shares between requests, built once by ``create_app``."""
+
+    settings: Settings
+    holder: ServicesHolder
+    keys: KeyStore
+    limiter: RateLimiter
+    open_access: bool
+    answer_workers: int
+    _slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter] = field(
+        default_factory=weakref.WeakKeyDictionary
+    )
+
+    async def run(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run CPU-bound service work in the thread pool, at most ``answer_workers`` at once.
+
+        Requests beyond that wait in the event loop instead of oversubscribing the cores.
+        """
+        loop = asyncio.get_running_loop()
+        slots = self._slots.get(loop)
+        if slots is None:
+            slots = self._slots[loop] = CapacityLimiter(self.answer_workers)
+        return await to_thread.run_sync(partial(func, *args, **kwargs), limiter=slots)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: a key's name (or 'anonymous' under open access) and its rights."""
+
+    name: str
+    admin: bool
+    bucket: str
+
+
+async def get_state(request: Request) -> ApiState:
+    state: ApiState = request.app.state.api
+    return state
+
+
+StateDep = Annotated[ApiState, Depends(get_state)]
+
+
+async def get_services(state: StateDep) -> Services:
+    """The services in service for this whole request (a reload cannot split it)."""
+    return state.holder.current()
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+async def get_answer_service(services: ServicesDep) -> AnswerService:
+    return services.answers
+
+
+AnswerServiceDep = Annotated[AnswerService, Depends(get_answer_service)]
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="An API key from `assistant keys create --name …`, as `Authorization: Bearer <key>`.",
+)
+
+
+def _unauthorized(code: str, message: str) -> ApiError:
+    return ApiError(401, code, message, {"WWW-Authenticate": "Bearer"})
+
+
+async def get_caller(
+    request: Request,
+    state: StateDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Caller:
+    """Authenticate (401) and rate-limit (429 with Retry-After) the request."""
+    if credentials is not None:
+        key = state.keys.verify(credentials.credentials)
+        if key is None:
+            raise _unauthorized("invalid_api_key", "The API key is not valid (or was revoked).")
+        caller = Caller(key.name, key.admin, f"key:{key.name}")
+    elif request.headers.get("authorization"):
+        raise _unauthorized(
+            "invalid_authorization", "Send the API key as `Authorization: Bearer <key>`."
+        )
+    elif state.open_access:
+        host = request.client.host if request.client else "unknown"
+        caller = Caller(ANONYMOUS, False, f"ip:{host}")
+    else:
+        raise _unauthorized(
+            "missing_api_key",
+            "This API needs a key: send `Authorization: Bearer <key>`. "
+            "An administrator creates one with `assistant keys create --name …`.",
+        )
+    request.scope.setdefault("state", {})[KEY_NAME_STATE] = caller.name
+    wait = state.limiter.acquire(caller.bucket)
+    if wait > 0:
+        retry = max(1, math.ceil(wait))
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"Too many requests for '{caller.name}': the limit is "
+            f"{state.settings.server.rate_limit_per_minute} per minute. Retry in {retry} s.",
+            {"Retry-After": str(retry)},
+        )
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+async def require_admin(caller: CallerDep) -> Caller:
+    if caller.bucket.startswith("ip:"):
+        raise _unauthorized("missing_api_key", "This needs an admin API key (Bearer).")
+    if not caller.admin:
+        raise ApiError(
+            403, "forbidden", "This needs an admin key (`assistant keys create --admin`)."
+        )
+    return caller
+
+
+AdminDep = Annotated[Caller, Depends(require_admin)]

@@ -1,0 +1,105 @@
+"""The services in service, swapped whole when a new index build is picked up.
+
+A reload loads the new build completely beside the old one (with the same
+embedder, so no model is loaded twice) and only then replaces the reference.
+A request takes the reference once, so in-flight requests finish on the build
+they started with and no request ever sees a half-loaded index.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, Literal
+
+from assistant.api.errors import ApiError
+from assistant.index.store import IndexError_, IndexMismatchError, IndexMissingError, current_build
+from assistant.launcher import Services, load_services
+from assistant.settings import Settings
+
+log = logging.getLogger("assistant.api")
+
+NOT_READY = (
+    "The index is not loaded. Run `assistant ingest` to build it, then reload "
+    "(POST /v1/admin/reload with an admin key) or restart the server."
+)
+MISMATCH = (
+    "The index was built with another embedder or format. Run `assistant ingest` with the "
+    "configured embedder, then reload."
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class ReloadResult:
+    status: Literal["reloaded", "unchanged"]
+    build: str
+    previous_build: str | None
+    documents: int
+    chunks: int
+
+
+class ServicesHolder:
+    """Holds the current :class:`Services`; thread-safe, one reload at a time."""
+
+    def __init__(self, settings: Settings, services: Services | None = None):
+        self.settings = settings
+        self._services = services
+        self._problem = NOT_READY
+        self._reload_lock = threading.Lock()
+
+    @property
+    def services(self) -> Services | None:
+        return self._services
+
+    @property
+    def problem(self) -> str:
+        """Why there are no services (a message that says what to run)."""
+        return self._problem
+
+    def current(self) -> Services:
+        """The services in service; ApiError 503 'index_not_ready' when none are loaded."""
+        services = self._services
+        if services is None:
+            raise ApiError(503, "index_not_ready", self._problem)
+        return services
+
+    def load(
+        self, build_if_missing: bool = False, progress: Callable[[int, str], Any] | None = None
+    ) -> None:
+        """Load at start-up; an index problem leaves the holder empty (readyz says why)."""
+        try:
+            self._services = load_services(
+                self.settings, build_if_missing=build_if_missing, progress=progress
+            )
+        except IndexError_ as exc:
+            self._problem = MISMATCH if isinstance(exc, IndexMismatchError) else NOT_READY
+            log.warning("Serving without an index: %s", exc)
+
+    def reload(self) -> ReloadResult:
+        """Swap in the build that is current on disk, unless it is the one already served."""
+        with self._reload_lock:
+            old = self._services
+            try:
+                build = current_build(self.settings.index.dir)
+            except IndexMissingError as exc:
+                raise ApiError(409, "index_missing", NOT_READY) from exc
+            previous = old.index.path.name if old is not None else None
+            if old is not None and build.resolve() == old.index.path.resolve():
+                return ReloadResult("unchanged", build.name, previous, *_size(old))
+            try:
+                new = load_services(self.settings, embedder=old.embedder if old else None)
+            except IndexMismatchError as exc:
+                raise ApiError(409, "index_mismatch", MISMATCH) from exc
+            except IndexMissingError as exc:
+                raise ApiError(409, "index_missing", NOT_READY) from exc
+            if old is not None:
+                new = dataclasses.replace(new, conversations=old.conversations)
+            self._services = new
+            log.info("Reloaded the index: %s → %s", previous, new.index.path.name)
+            return ReloadResult("reloaded", new.index.path.name, previous, *_size(new))
+
+
+def _size(services: Services) -> tuple[int, int]:
+    return len(services.index.documents), len(services.index.chunks)

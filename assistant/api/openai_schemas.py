@@ -1,0 +1,93 @@
+"""The OpenAI chat-completions subset ``/v1/chat/completions`` speaks.
+
+Unknown request fields (temperature, top_p, user, …) are accepted and ignored,
+as clients written for OpenAI send them. Responses carry one extra top-level
+field, ``citations``: the verbatim quotes behind the ``[n]`` markers.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.answer.models import Citation
+from assistant.api.schemas import Text
+
+MODEL_ID = "kreftstrategi"
+
+
+class ContentPart(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    text: Text | None = None
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: Text | list[ContentPart] | None = None
+
+    def text(self) -> str:
+        """The message's text; only ``text`` parts of a list count."""
+        if isinstance(self.content, list):
+            return "\n".join(p.text or "" for p in self.content if p.type == "text")
+        return self.content or ""
+
+
+class ChatCompletionRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    model: str = Field(description=f"Always '{MODEL_ID}'.", examples=[MODEL_ID])
+    messages: list[ChatMessage] = Field(
+        min_length=1,
+        max_length=100,
+        description="The last message must be the user's question; earlier ones are history.",
+    )
+    stream: bool = Field(False, description="Stream chat.completion.chunk events, then [DONE].")
+
+
+class AssistantMessage(BaseModel):
+    role: Literal["assistant"]
+    content: str = Field(description="The answer, then a 'Kilder:' list of the cited quotes.")
+
+
+class Choice(BaseModel):
+    index: int
+    message: AssistantMessage
+    finish_reason: Literal["stop"]
+
+
+class Usage(BaseModel):
+    """Word counts (whitespace-separated), not model tokens: no LLM is billed here."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class ChatCompletion(BaseModel):
+    id: str
+    object: Literal["chat.completion"]
+    created: int
+    model: str
+    choices: list[Choice]
+    usage: Usage
+    citations: list[Citation] = Field(
+        description="Extra field: the verbatim quotes behind the [n] markers in the content."
+    )
+    abstained: bool = Field(description="Extra field: True when the documents do not answer.")
+
+
+class ModelCard(BaseModel):
+    id: str
+    object: Literal["model"]
+    created: int
+    owned_by: str
+
+
+class ModelList(BaseModel):
+    object: Literal["list"]
+    data: list[ModelCard]

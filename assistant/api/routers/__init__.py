@@ -1,0 +1,1 @@
+"""The API's routers: each validates input, calls one service and maps the result."""

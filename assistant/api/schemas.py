@@ -1,0 +1,220 @@
+"""Request and response models of the HTTP API (``/v1``).
+
+Requests forbid unknown fields, so a typo is reported instead of ignored.
+The answer shape is the one of ``assistant ask --json`` (``Answer.public_dict``)
+plus ``conversation_id``; search hits are ``assistant search --json`` rows.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from assistant.answer.models import Citation, Language, Timings, Turn
+from assistant.retrieval.hybrid import Filters
+
+
+def _encodable(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("contains characters that are not valid Unicode text") from None
+    return text
+
+
+Text = Annotated[str, AfterValidator(_encodable)]
+"""A string that is valid Unicode (no unpaired surrogates from ``\\ud800`` escapes)."""
+
+ConversationId = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="Continue this conversation (the id a previous answer returned).",
+    ),
+]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FilterSpec(Request):
+    """Restrict retrieval; unknown values are refused with the list of valid ones."""
+
+    kinds: list[Text] = Field(
+        default_factory=list, max_length=20, description="Document kinds, e.g. 'strategy'."
+    )
+    document_ids: list[Text] = Field(
+        default_factory=list, max_length=50, description="Document ids (GET /v1/documents)."
+    )
+    malomrader: list[int] = Field(
+        default_factory=list, max_length=20, description="Målområde numbers (GET /v1/goals)."
+    )
+
+    def to_filters(self) -> Filters:
+        return Filters(list(self.kinds), list(self.document_ids), list(self.malomrader))
+
+
+class HistoryTurn(Request):
+    role: Literal["user", "assistant"]
+    content: Text = Field(max_length=20_000)
+
+    def to_turn(self) -> Turn:
+        return Turn(role=self.role, content=self.content)
+
+
+class AskRequest(Request):
+    question: Text = Field(
+        description="The question (Norwegian or English).", examples=["Hva er tiårsmål 2?"]
+    )
+    history: list[HistoryTurn] | None = Field(
+        None,
+        max_length=50,
+        description="Earlier turns, oldest first. Takes precedence over a stored conversation.",
+    )
+    conversation_id: ConversationId | None = None
+    filters: FilterSpec | None = None
+    mode: Literal["extractive", "llm"] | None = Field(
+        None, description="'extractive' (default) or 'llm' (when an LLM endpoint is set up)."
+    )
+    stream: bool = Field(
+        False, description="Stream server-sent events (same as Accept: text/event-stream)."
+    )
+
+
+class AskResponse(BaseModel):
+    """A grounded answer: text with [n] markers and the verbatim quotes they refer to."""
+
+    answer: str
+    abstained: bool = Field(description="True when the documents do not answer the question.")
+    language: Language
+    mode: str
+    citations: list[Citation]
+    timings_ms: Timings
+    notice: str | None = Field(None, description="Only when llm mode fell back, and why.")
+    conversation_id: str = Field(description="Send it back to continue the conversation.")
+
+
+class SearchRequest(Request):
+    query: Text = Field(description="The search text.", examples=["HPV-vaksinasjon"])
+    k: int = Field(5, ge=1, le=50, description="How many chunks to return.")
+    mode: Literal["hybrid", "dense", "bm25"] | None = Field(None, description="Ranking to use.")
+    filters: FilterSpec | None = None
+
+
+class SearchHit(BaseModel):
+    rank: int
+    id: str
+    document_id: str
+    title: str
+    kind: str
+    section: str
+    page: int | None
+    score: float
+    dense: float
+    bm25: float
+    start: int = Field(description="Start offset in the document's cleaned text.")
+    end: int
+    text: str
+
+
+class SearchResponse(BaseModel):
+    query: str
+    results: list[SearchHit]
+
+
+class DocumentSummary(BaseModel):
+    id: str
+    title: str
+    publisher: str | None
+    kind: str
+    date: str | None
+    date_note: str | None
+    language: str
+    file: str = Field(description="The source file's name in the corpus.")
+    chars: int = Field(description="Length of the cleaned text.")
+    sections: int = Field(description="Number of sections.")
+
+
+class SectionOut(BaseModel):
+    id: str
+    kind: str
+    number: str | None
+    title: str
+    path: list[str]
+    start: int = Field(description="Start offset of the heading in the cleaned text.")
+    body_start: int
+    end: int
+    page: int | None
+
+
+class PageStart(BaseModel):
+    start: int = Field(description="Offset in the cleaned text where the page begins.")
+    page: int
+
+
+class DocumentDetail(BaseModel):
+    """One document: metadata, cleaned text (citation offsets point into it) and sections."""
+
+    document: DocumentSummary
+    text: str
+    sections: list[SectionOut]
+    pages: list[PageStart]
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentSummary]
+
+
+class MalomradeOut(BaseModel):
+    number: int
+    title: str
+    document_id: str
+    page: int | None
+    start: int
+    end: int
+
+
+class TiarsmalOut(MalomradeOut):
+    malomrade: int | None
+    overview_title: str | None
+
+
+class GoalsResponse(BaseModel):
+    malomrader: list[MalomradeOut]
+    tiarsmal: list[TiarsmalOut]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Ready(BaseModel):
+    status: Literal["ready"]
+    build: str
+    documents: int
+    chunks: int
+
+
+class ReloadResponse(BaseModel):
+    status: Literal["reloaded", "unchanged"]
+    build: str
+    previous_build: str | None
+    documents: int
+    chunks: int
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable, machine-readable, e.g. 'invalid_question'.")
+    message: str = Field(description="What went wrong and what to fix.")
+    details: list[FieldError] | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail

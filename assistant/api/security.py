@@ -1,0 +1,153 @@
+"""API keys: created once, stored only as a SHA-256 hash in SQLite, checked in constant time.
+
+A key is ``kst_`` followed by 32 random bytes (``secrets.token_urlsafe``), so a
+plain SHA-256 is enough to store it: there is nothing to guess that a slow
+hash would protect. The store re-reads its table when the database file
+changes, so ``assistant keys revoke`` in another process takes effect at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import re
+import secrets
+import sqlite3
+import threading
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from assistant.settings import ServerSettings
+
+KEY_PREFIX = "kst_"
+KEYS_FILE = "api_keys.sqlite3"
+_NAME = re.compile(r"^[\w.@ -]{1,64}$")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS api_keys (
+    name TEXT PRIMARY KEY,
+    key_hash TEXT NOT NULL UNIQUE,
+    admin INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+)
+"""
+
+
+class KeyStoreError(ValueError):
+    """A key operation that cannot be done as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """What is known about a key: never the key itself."""
+
+    name: str
+    admin: bool
+    created_at: str
+    revoked_at: str | None = None
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8", errors="replace")).hexdigest()
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost, 127.0.0.0/8 and ::1."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def open_access(server: ServerSettings) -> bool:
+    """Whether requests without a key are served: the setting, else only on loopback."""
+    if server.open_access is not None:
+        return server.open_access
+    return is_loopback(server.host)
+
+
+class KeyStore:
+    """The API keys in ``<data_dir>/api_keys.sqlite3``; safe to share between threads."""
+
+    def __init__(self, data_dir: Path):
+        self.path = Path(data_dir) / KEYS_FILE
+        self._lock = threading.Lock()
+        self._seen: tuple[int, int, int] | None = None
+        self._active: list[tuple[str, ApiKey]] = []
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, timeout=10)
+        connection.execute(_SCHEMA)
+        return connection
+
+    def create(self, name: str, admin: bool = False) -> str:
+        """Store a new key under ``name`` and return it; it cannot be shown again."""
+        if not _NAME.match(name):
+            raise KeyStoreError(
+                "A key name is 1–64 letters, digits, spaces or . _ @ -, e.g. 'helse-bergen'."
+            )
+        key = KEY_PREFIX + secrets.token_urlsafe(32)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with closing(self._connect()) as db, db:
+            if db.execute("SELECT 1 FROM api_keys WHERE name = ?", (name,)).fetchone():
+                raise KeyStoreError(f"A key named '{name}' exists; revoke it or pick another name.")
+            db.execute(
+                "INSERT INTO api_keys (name, key_hash, admin, created_at) VALUES (?, ?, ?, ?)",
+                (name, hash_key(key), int(admin), now),
+            )
+        self._seen = None
+        return key
+
+    def list(self) -> list[ApiKey]:
+        """All keys, revoked ones included, oldest first."""
+        if not self.path.exists():
+            return []
+        with closing(self._connect()) as db:
+            rows = db.execute(
+                "SELECT name, admin, created_at, revoked_at FROM api_keys ORDER BY created_at, name"
+            ).fetchall()
+        return [ApiKey(name, bool(admin), created, revoked) for name, admin, created, revoked in rows]
+
+    def revoke(self, name: str) -> None:
+        """Revoke the key named ``name``; KeyStoreError when there is no such active key."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with closing(self._connect()) as db, db:
+            changed = db.execute(
+                "UPDATE api_keys SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
+                (now, name),
+            ).rowcount
+        self._seen = None
+        if not changed:
+            raise KeyStoreError(f"No active key named '{name}'. See `assistant keys list`.")
+
+    def verify(self, key: str) -> ApiKey | None:
+        """The active key matching ``key``, or None; compares against every hash in constant time."""
+        digest = hash_key(key)
+        found = None
+        for stored, info in self._active_keys():
+            if hmac.compare_digest(stored, digest):
+                found = info
+        return found
+
+    def _active_keys(self) -> list[tuple[str, ApiKey]]:
+        try:
+            stat = self.path.stat()
+            seen = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        except FileNotFoundError:
+            return []
+        with self._lock:
+            if seen != self._seen:
+                with closing(self._connect()) as db:
+                    rows = db.execute(
+                        "SELECT key_hash, name, admin, created_at FROM api_keys "
+                        "WHERE revoked_at IS NULL"
+                    ).fetchall()
+                self._active = [(h, ApiKey(n, bool(a), c)) for h, n, a, c in rows]
+                self._seen = seen
+            return self._active

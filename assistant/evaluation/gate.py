@@ -1,0 +1,58 @@
+"""The quality gate: minimum values for metrics, kept beside the question set.
+
+``eval/questions.gate.toml`` holds ``[thresholds]`` as ``metric = minimum``
+(read into ``QuestionSet.thresholds`` by the dataset loader). A metric fails
+when it is below its minimum, was not measured (e.g. no unanswerable item was
+run), or is not a metric at all, so a typo never passes silently. Latencies
+are not gated: they depend on the machine, not on the change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.evaluation.report import LOWER_IS_BETTER, METRICS
+
+
+@dataclass(frozen=True)
+class GateFailure:
+    """A metric that did not reach its threshold."""
+
+    metric: str
+    actual: float | None
+    required: float
+    reason: str = "below"
+
+    def __str__(self) -> str:
+        if self.reason == "unknown":
+            return f"{self.metric}: not a metric this evaluation computes"
+        if self.reason == "timing":
+            return f"{self.metric}: times depend on the machine and are not gated"
+        if self.actual is None:
+            return f"{self.metric}: not measured (required ≥ {self.required:g})"
+        return f"{self.metric} = {self.actual:g} < {self.required:g}"
+
+
+def check(metrics: dict[str, Any], thresholds: dict[str, float]) -> list[GateFailure]:
+    """The metrics below their thresholds, in the thresholds' order."""
+    failures = []
+    for metric, required in thresholds.items():
+        if metric not in METRICS:
+            failures.append(GateFailure(metric, None, required, "unknown"))
+            continue
+        if metric in LOWER_IS_BETTER:
+            failures.append(GateFailure(metric, None, required, "timing"))
+            continue
+        actual = metrics.get(metric)
+        if actual is None:
+            failures.append(GateFailure(metric, None, required, "unmeasured"))
+        elif float(actual) < required:
+            failures.append(GateFailure(metric, float(actual), required))
+    return failures
+
+
+def gate_file(question_set_path: Path) -> Path:
+    """Where the thresholds for a question set live."""
+    return question_set_path.with_suffix(".gate.toml")
