@@ -38,7 +38,6 @@ NEAREST_TEXT: dict[str, str] = {
     "en": "The nearest passages are listed as sources, but they do not answer the question.",
 }
 MODES: tuple[str, ...] = ("extractive", "llm")
-CANDIDATE_CHUNKS = 6
 
 
 class QuestionError(ValueError):
@@ -180,16 +179,19 @@ class AnswerService:
     def retrieve(
         self,
         query: str,
-        k: int = CANDIDATE_CHUNKS,
+        k: int | None = None,
         filters: Filters | None = None,
         query_vector: np.ndarray | None = None,
         language: str | None = None,
     ) -> list[ScoredChunk]:
-        """The chunks answering draws on; a goal named by number brings its own chunks first.
+        """The chunks answering draws on (``retrieval.top_k`` by default).
+
+        A goal named by number brings its own chunks first.
 
         English questions lean on the dense ranking: BM25 analyses text as Norwegian.
         """
         bm25_scale = None if language is None else (ENGLISH_BM25_SCALE if language == "en" else 1.0)
+        k = k or self.retriever.settings.top_k
         ref = goal_reference(query)
         if ref is None:
             return self.retriever.search(
