@@ -1,0 +1,92 @@
+"""Answer-service latency, in-process, warm: per question and per stage.
+
+Loads the index once (timing the load), warms up, then answers every question of
+the evaluation set ``--rounds`` times in extractive mode and prints p50/p95/p99 of
+the total and of each stage: query embedding, retrieval (FAISS + BM25 + fusion),
+composing the answer (sentence scoring, lead, citations) and the rest (abstention).
+Targets on the 2-core machines: p95 < 50 ms, index load < 1 s.
+
+    python bench/bench_answer.py [--rounds 3] [--set eval/questions.yaml]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from assistant.components.embedding import build_embedder
+from assistant.evaluation.dataset import load_question_set
+from assistant.index.store import load_index
+from assistant.launcher import load_services
+from assistant.settings import get_settings
+
+
+def percentiles(values: list[float]) -> str:
+    a = np.array(values)
+    return (
+        f"p50 {np.percentile(a, 50):7.2f}  p95 {np.percentile(a, 95):7.2f}  "
+        f"p99 {np.percentile(a, 99):7.2f}  mean {a.mean():7.2f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--set", default="eval/questions.yaml")
+    args = parser.parse_args()
+    settings = get_settings()
+
+    began = time.perf_counter()
+    embedder = build_embedder(settings.embedding)
+    model_s = time.perf_counter() - began
+    loads = []
+    for _ in range(5):
+        began = time.perf_counter()
+        load_index(settings.index.dir, embedder.embedder_id)
+        loads.append(time.perf_counter() - began)
+    services = load_services(settings, embedder=embedder)
+    service = services.answers
+    questions = [item.question for item in load_question_set(Path(args.set)).items]
+
+    for q in questions[:10]:  # warm-up
+        service.answer(q)
+
+    stages: dict[str, list[float]] = {k: [] for k in ("embed", "retrieve", "compose", "total")}
+    for _ in range(args.rounds):
+        for q in questions:
+            t0 = time.perf_counter()
+            vectors = embedder.embed_queries([q])
+            t1 = time.perf_counter()
+            hits = service.retrieve(q, query_vector=vectors[0])
+            t2 = time.perf_counter()
+            service.extractive.compose(q, vectors, hits, "nb")
+            t3 = time.perf_counter()
+            answer = service.answer(q)
+            stages["embed"].append((t1 - t0) * 1000)
+            stages["retrieve"].append((t2 - t1) * 1000)
+            stages["compose"].append((t3 - t2) * 1000)
+            stages["total"].append(answer.timings_ms.total)
+
+    print(f"questions: {len(questions)} x {args.rounds} rounds (extractive, warm, in-process)")
+    print(f"model load: {model_s * 1000:.0f} ms")
+    print(
+        f"index load: best {min(loads) * 1000:.1f} ms, "
+        f"median {statistics.median(loads) * 1000:.1f} ms"
+    )
+    for name, values in stages.items():
+        print(f"{name:9s} ms  {percentiles(values)}")
+    share = {k: statistics.mean(v) for k, v in stages.items() if k != "total"}
+    total = statistics.mean(stages["total"])
+    print(
+        "share of mean total: "
+        + ", ".join(f"{k} {v / total:.0%}" for k, v in share.items())
+        + f", other {max(0.0, 1 - sum(share.values()) / total):.0%}"
+    )
+
+
+if __name__ == "__main__":
+    main()
