@@ -1,0 +1,1 @@
+"""The answer service: extractive and LLM answers, verification, abstention, conversation."""

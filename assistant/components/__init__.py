@@ -1,0 +1,1 @@
+"""Swappable parts behind small interfaces: embedders and the LLM client."""

@@ -1,0 +1,1 @@
+"""The corpus: manifest, loaders and cleaning."""

@@ -1,0 +1,1 @@
+"""The evaluation harness: question sets, metrics, runner, reports, baselines and gate."""

@@ -1,0 +1,1 @@
+"""Ingestion: structure, chunking, sentence units and the ingest service."""
