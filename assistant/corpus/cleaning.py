@@ -243,8 +243,8 @@ def _separator(prev: Line, line: Line, vocabulary: Vocabulary) -> str:
         return "\n"
     if prev.wrapped or not line.text[:1].islower():
         return " "
-    if prev.text.endswith("-") and not prev.text.endswith(" -"):
-        return ""  # "HPV-" + "vaksinasjon": a hyphenated compound, keep the hyphen
+    if prev.text.endswith(("-", "/")) and not prev.text.endswith((" -", " /")):
+        return ""  # "HPV-" + "vaksinasjon", "videreutdanning/" + "spesialisering"
     left = _WORD.findall(prev.text)
     right = _WORD.findall(line.text)
     if left and right and prev.text[-1].isalpha() and vocabulary.should_join(left[-1], right[0]):
