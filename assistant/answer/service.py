@@ -121,7 +121,8 @@ class AnswerService:
                     self.extractive,
                     self.retriever.embedder,
                 )
-                faithfulness = result.faithfulness
+                # only a generated answer has a faithfulness; an unreachable LLM has none
+                faithfulness = result.faithfulness if result.raw else None
                 if result.accepted:
                     text, citations = result.text, result.citations
                 else:

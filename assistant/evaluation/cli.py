@@ -88,6 +88,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         with_overrides,
     )
     from assistant.evaluation.dataset import DatasetError, load_question_set
+    from assistant.evaluation.gate import gate_file
     from assistant.evaluation.remote import ServerError
     from assistant.evaluation.report import ReportError, load_report
     from assistant.settings import get_settings
@@ -109,14 +110,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
         documents = local_documents(settings)
         question_set = load_question_set(args.set, set(documents))
+        if args.gate and not question_set.thresholds:
+            return _fail(f"--gate needs thresholds in {gate_file(args.set)}.")
         items = question_set.split(args.split)[: args.limit]
         mode = args.mode or settings.answer.mode
         if args.url:
             from assistant.evaluation.harness import run_against_server
 
+            mode = args.mode or "server default"
             runs = [
                 run_against_server(
-                    args.url, args.api_key, settings, items, documents, mode, _progress
+                    args.url, args.api_key, settings, items, documents, args.mode, _progress
                 )
             ]
         else:
@@ -154,8 +158,6 @@ def _finish(
     )
     failures = []
     if args.gate:
-        if not question_set.thresholds:
-            return _fail(f"--gate needs thresholds in {gate_file(args.set)}.")
         failures = check(
             report["runs"][report["primary"]]["metrics"]["all"], question_set.thresholds
         )

@@ -97,8 +97,13 @@ def _thresholds(path: Path) -> dict[str, float]:
     gate = path.with_suffix(".gate.toml")
     if not gate.exists():
         return {}
-    data = tomllib.loads(gate.read_text(encoding="utf-8"))
-    return {str(k): float(v) for k, v in data.get("thresholds", {}).items()}
+    try:
+        data = tomllib.loads(gate.read_text(encoding="utf-8"))
+        return {str(k): float(v) for k, v in data.get("thresholds", {}).items()}
+    except (OSError, tomllib.TOMLDecodeError, TypeError, ValueError, AttributeError) as exc:
+        raise DatasetError(
+            f"{gate}: expected a [thresholds] table of metric = minimum ({exc})."
+        ) from exc
 
 
 def _item(raw: Any, position: int, known: set[str] | None) -> EvalItem:

@@ -31,6 +31,7 @@ ANSWER_METRICS = (
 LATENCY_METRICS = ("latency_p50_ms", "latency_p95_ms")
 METRICS = ("items", *RETRIEVAL_METRICS, *ANSWER_METRICS, *LATENCY_METRICS)
 LOWER_IS_BETTER = frozenset(LATENCY_METRICS)
+LATENCY_TOLERANCE = 0.25  # timings vary from run to run; flag only a clear slow-down
 
 
 class ReportError(ValueError):
@@ -108,7 +109,10 @@ def primary_metrics(report: dict[str, Any], split: str = "all") -> dict[str, Any
 
 
 def compare(current: dict[str, Any], previous: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per metric of the primary run over all items: previous, current, delta, worse or not."""
+    """Per metric of the primary run over all items: previous, current, delta, worse or not.
+
+    Any drop in a quality metric is worse; latency only when it grew by more than a quarter.
+    """
     now, before = primary_metrics(current), primary_metrics(previous)
     rows = []
     for metric in METRICS[1:]:
@@ -116,7 +120,12 @@ def compare(current: dict[str, Any], previous: dict[str, Any]) -> list[dict[str,
         if a is None and b is None:
             continue
         delta = None if a is None or b is None else round(b - a, 4)
-        worse = delta is not None and (delta > 0 if metric in LOWER_IS_BETTER else delta < 0)
+        if a is None or delta is None:
+            worse = False
+        elif metric in LOWER_IS_BETTER:
+            worse = delta > LATENCY_TOLERANCE * a
+        else:
+            worse = delta < 0
         rows.append({"metric": metric, "previous": a, "current": b, "delta": delta, "worse": worse})
     return rows
 
