@@ -77,6 +77,7 @@ class Block:
     end: int
     text: str
     heading_rank: int | None  # None for body text; 1 for the top level
+    page: int | None  # page of the original PDF where the block starts, when known
 
 
 @dataclass(frozen=True)
@@ -200,10 +201,13 @@ def blocks(document: Document) -> list[Block]:
             if rank is not None and position < heading_ends[position] < end:
                 # heading and body share a paragraph: split at the body
                 body = heading_ends[position]
-                out.append(Block(position, body, text[position:body], rank))
-                out.append(Block(body, end, text[body:end], None))
+                page = document.page_at(position)
+                out.append(Block(position, body, text[position:body], rank, page))
+                out.append(Block(body, end, text[body:end], None, document.page_at(body)))
             else:
-                out.append(Block(position, end, text[position:end], rank))
+                out.append(
+                    Block(position, end, text[position:end], rank, document.page_at(position))
+                )
         if found < 0:
             break
         position = found + len(PARAGRAPH_BREAK)

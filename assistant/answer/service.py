@@ -25,8 +25,8 @@ from assistant.answer.extractive import Composition, ExtractiveAnswerer, goal_re
 from assistant.answer.models import Answer, Citation, Timings, Turn
 from assistant.components.llm import ChatModel
 from assistant.index.store import LoadedIndex
-from assistant.language import detect_language
-from assistant.retrieval.hybrid import ENGLISH_BM25_SCALE, Filters, HybridRetriever, ScoredChunk
+from assistant.language import Language, detect_language
+from assistant.retrieval.hybrid import Filters, HybridRetriever, ScoredChunk
 from assistant.settings import AnswerSettings
 
 ABSTAIN_TEXT: dict[str, str] = {
@@ -183,24 +183,23 @@ class AnswerService:
         k: int | None = None,
         filters: Filters | None = None,
         query_vector: np.ndarray | None = None,
-        language: str | None = None,
+        language: Language | None = None,
     ) -> list[ScoredChunk]:
         """The chunks answering draws on (``retrieval.top_k`` by default).
 
         A goal named by number brings its own chunks first.
 
-        English questions lean on the dense ranking: BM25 analyses text as Norwegian.
+        The ranking depends on the language (see `HybridRetriever.search`).
         """
-        bm25_scale = None if language is None else (ENGLISH_BM25_SCALE if language == "en" else 1.0)
         k = k or self.retriever.settings.top_k
         ref = goal_reference(query)
         if ref is None:
             return self.retriever.search(
-                query, k=k, filters=filters, query_vector=query_vector, bm25_scale=bm25_scale
+                query, k=k, filters=filters, query_vector=query_vector, language=language
             )
         kind, number = ref
         ranked = self.retriever.search(
-            query, k=max(40, k), filters=filters, query_vector=query_vector, bm25_scale=bm25_scale
+            query, k=max(40, k), filters=filters, query_vector=query_vector, language=language
         )
         attr = "tiarsmal" if kind == "tiarsmal" else "malomrade"
         named = [h for h in ranked if getattr(h.chunk, attr) == number]

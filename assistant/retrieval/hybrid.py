@@ -15,11 +15,10 @@ import numpy as np
 from assistant.components.embedding import AssistantEmbedding
 from assistant.index.store import LoadedIndex
 from assistant.ingest.chunking import Chunk
-from assistant.language import detect_language
+from assistant.language import Language, detect_language
 from assistant.settings import RetrievalMode, RetrievalSettings
 
 MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
-ENGLISH_BM25_SCALE = 0.0  # tuned on the dev split: BM25 on English text only adds noise
 
 
 class FilterError(ValueError):
@@ -79,6 +78,7 @@ class HybridRetriever:
         self._kinds = np.array([index.documents[c.document_id].meta.kind for c in index.chunks])
         self._doc_ids = np.array([c.document_id for c in index.chunks])
         self._malomrader = np.array([c.malomrade or 0 for c in index.chunks])
+        self._unit_chunks = np.array([u.chunk for u in index.sentences], dtype=np.int64)
 
     def validate(self, filters: Filters) -> None:
         """Raise FilterError for unknown kinds, document ids or målområder."""
@@ -123,6 +123,13 @@ class HybridRetriever:
         out[ids[0]] = scores[0]
         return out
 
+    def sentence_scores(self, query_vector: np.ndarray) -> np.ndarray:
+        """Per chunk, the best similarity of the query to one of its sentences."""
+        scores = self.index.sentence_vectors @ np.asarray(query_vector, dtype=np.float32)
+        out = np.full(len(self.index.chunks), -1.0, dtype=np.float32)
+        np.maximum.at(out, self._unit_chunks, scores)
+        return out
+
     def search(
         self,
         query: str,
@@ -130,34 +137,44 @@ class HybridRetriever:
         mode: RetrievalMode | None = None,
         filters: Filters | None = None,
         query_vector: np.ndarray | None = None,
-        bm25_scale: float | None = None,
+        language: Language | None = None,
     ) -> list[ScoredChunk]:
         """The top ``k`` chunks for the query, best first.
 
         ``query_vector`` may carry the query's embedding when the caller has it already.
-        ``bm25_scale`` scales the BM25 weight; by default it is 1 for Norwegian and 0 for
-        English queries (the BM25 analysis is Norwegian; tuned on the dev split).
-        Raises FilterError for unknown filter values.
+        Hybrid ranking depends on the query's language (detected when not given):
+        Norwegian fuses dense and BM25; English fuses dense with the best-sentence
+        similarity instead, since BM25's Norwegian analysis of English words only adds
+        noise (both choices tuned on the dev split). Raises FilterError for unknown
+        filter values.
         """
         k = k or self.settings.top_k
         mode = mode or self.settings.mode
         mask = self._mask(filters)
         if not mask.any() or not query.strip():
             return []
-        dense = (
-            self.dense_scores(query, query_vector)
-            if mode != "bm25"
-            else np.zeros(len(mask), np.float32)
-        )
-        bm25 = self.index.bm25.scores(query) if mode != "dense" else np.zeros(len(mask), np.float32)
+        if mode != "bm25" and query_vector is None:
+            query_vector = self.embedder.embed_queries([query])[0]
+        zeros = np.zeros(len(mask), np.float32)
+        dense = self.dense_scores(query, query_vector) if mode != "bm25" else zeros
+        bm25 = self.index.bm25.scores(query) if mode != "dense" else zeros
         if mode == "dense":
             fused = dense.copy()
         elif mode == "bm25":
             fused = bm25.copy()
+        elif (language or detect_language(query)) == "en":
+            assert query_vector is not None
+            fused = self._rrf(
+                mask,
+                (dense, self.settings.dense_weight, False),
+                (self.sentence_scores(query_vector), self.settings.dense_weight, False),
+            )
         else:
-            if bm25_scale is None:
-                bm25_scale = ENGLISH_BM25_SCALE if detect_language(query) == "en" else 1.0
-            fused = self._rrf(dense, bm25, mask, bm25_scale)
+            fused = self._rrf(
+                mask,
+                (dense, self.settings.dense_weight, False),
+                (bm25, self.settings.bm25_weight, True),
+            )
         fused[~mask] = -np.inf
         if mode == "bm25":
             fused[bm25 <= 0] = -np.inf
@@ -167,16 +184,12 @@ class HybridRetriever:
             for r, i in enumerate(order, start=1)
         ]
 
-    def _rrf(
-        self, dense: np.ndarray, bm25: np.ndarray, mask: np.ndarray, bm25_scale: float = 1.0
-    ) -> np.ndarray:
+    def _rrf(self, mask: np.ndarray, *rankings: tuple[np.ndarray, float, bool]) -> np.ndarray:
+        """Weighted reciprocal-rank fusion of (scores, weight, only-positive) rankings."""
         n = self.settings.candidates
         c = self.settings.rrf_k
-        fused = np.zeros(len(dense), dtype=np.float64)
-        for scores, weight, require_positive in (
-            (dense, self.settings.dense_weight, False),
-            (bm25, self.settings.bm25_weight * bm25_scale, True),
-        ):
+        fused = np.zeros(len(mask), dtype=np.float64)
+        for scores, weight, require_positive in rankings:
             if weight == 0:
                 continue
             ranked = np.where(mask, scores, -np.inf)
