@@ -73,6 +73,9 @@ class RetrievalSettings(BaseModel):
     )
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
     bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
+    sentence_weight: float = Field(
+        0.5, ge=0, description="Weight of the best-sentence ranking (English questions)."
+    )
     top_k: int = Field(
         6, ge=1, description="Chunks handed to the answerer (and `search`'s default)."
     )

@@ -7,6 +7,7 @@ start-up. The chat UI, when installed, is mounted at ``/chat``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -20,6 +21,7 @@ from assistant.api.deps import ApiState, get_caller
 from assistant.api.errors import SafeJSONResponse, install_error_handlers
 from assistant.api.holder import ServicesHolder
 from assistant.api.middleware import AccessLogMiddleware, BodyLimitMiddleware
+from assistant.api.openapi import install_openapi
 from assistant.api.ratelimit import RateLimiter
 from assistant.api.routers import admin, ask, documents, goals, health, openai_compat, search
 from assistant.api.security import KeyStore, open_access
@@ -99,6 +101,7 @@ def create_app(
     for module in (ask, search, documents, goals, openai_compat):
         app.include_router(module.router, prefix="/v1", dependencies=authed)
     app.include_router(admin.router, prefix="/v1")
+    install_openapi(app, holder, settings)
 
     if settings.server.cors_origins:
         app.add_middleware(
@@ -122,4 +125,14 @@ def _mount_chat(app: FastAPI, holder: ServicesHolder) -> None:
             raise  # the UI is there but broken: say so rather than serve without it
         log.info("The chat UI (package 'ui') is not installed; serving the API only.")
         return
-    mount_chat(app, holder.current)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        # Outside a loop Gradio makes a new event loop per lock and never closes them
+        # (gradio.utils.safe_get_lock); lend it one loop that is closed afterwards.
+        async def mount() -> None:
+            mount_chat(app, holder.current)
+
+        asyncio.run(mount())
+    else:
+        mount_chat(app, holder.current)

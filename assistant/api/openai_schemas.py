@@ -81,6 +81,29 @@ class ChatCompletion(BaseModel):
     abstained: bool = Field(description="Extra field: True when the documents do not answer.")
 
 
+class ChunkDelta(BaseModel):
+    role: Literal["assistant"] | None = None
+    content: str | None = None
+
+
+class ChunkChoice(BaseModel):
+    index: int
+    delta: ChunkDelta
+    finish_reason: Literal["stop"] | None
+
+
+class ChatCompletionChunk(BaseModel):
+    """One streamed piece; the last one (finish_reason 'stop') carries `citations`."""
+
+    id: str
+    object: Literal["chat.completion.chunk"]
+    created: int
+    model: str
+    choices: list[ChunkChoice]
+    citations: list[Citation] | None = Field(None, description="Extra field, last chunk only.")
+    abstained: bool | None = Field(None, description="Extra field, last chunk only.")
+
+
 class ModelCard(BaseModel):
     id: str
     object: Literal["model"]

@@ -7,6 +7,7 @@ plus ``conversation_id``; search hits are ``assistant search --json`` rows.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -25,6 +26,14 @@ def _encodable(text: str) -> str:
 
 Text = Annotated[str, AfterValidator(_encodable)]
 """A string that is valid Unicode (no unpaired surrogates from ``\\ud800`` escapes)."""
+
+VISIBLE_TEXT = r"[^\s\x1c-\x1f\x85\ufeff]"
+"""A character that is not whitespace to Python, JSON Schema (ECMA) and Rust regexes alike."""
+
+
+def has_text(text: str) -> bool:
+    """Whether ``text`` holds more than whitespace (the schema's ``pattern`` for questions)."""
+    return re.search(VISIBLE_TEXT, text) is not None
 
 ConversationId = Annotated[
     str,
@@ -81,6 +90,12 @@ class AskRequest(Request):
     stream: bool = Field(
         False, description="Stream server-sent events (same as Accept: text/event-stream)."
     )
+
+
+class AnswerDelta(BaseModel):
+    """A piece of the answer text (event `delta` of a streamed answer)."""
+
+    text: str
 
 
 class AskResponse(BaseModel):

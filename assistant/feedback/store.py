@@ -112,10 +112,7 @@ class FeedbackStore:
         row["abstained"] = int(feedback.abstained)
         names = [*row, "created_at", "updated_at"]
         values = [*row.values(), now, now]
-        sql = (
-            f"INSERT INTO feedback ({', '.join(names)}) "
-            f"VALUES ({', '.join('?' for _ in names)})"
-        )
+        sql = f"INSERT INTO feedback ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
         with self._connection() as db:
             cursor = db.execute(sql, values)
             return int(cursor.lastrowid or 0)

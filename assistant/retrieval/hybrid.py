@@ -167,7 +167,7 @@ class HybridRetriever:
             fused = self._rrf(
                 mask,
                 (dense, self.settings.dense_weight, False),
-                (self.sentence_scores(query_vector), self.settings.dense_weight, False),
+                (self.sentence_scores(query_vector), self.settings.sentence_weight, False),
             )
         else:
             fused = self._rrf(

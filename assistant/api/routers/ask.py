@@ -13,15 +13,16 @@ from starlette.concurrency import iterate_in_threadpool
 
 from assistant.answer.models import Answer, Turn
 from assistant.api.deps import ServicesDep, StateDep
-from assistant.api.errors import SafeJSONResponse
+from assistant.api.errors import ApiError, SafeJSONResponse
 from assistant.api.routers.responses import AUTHED, errors
-from assistant.api.schemas import AskRequest, AskResponse
+from assistant.api.schemas import AskRequest, AskResponse, has_text
 from assistant.launcher import Services
 
 router = APIRouter(tags=["answers"])
 log = logging.getLogger("assistant.api")
 
 EVENT_STREAM = "text/event-stream"
+EMPTY_QUESTION = "The question is empty. Write a question, e.g. 'Hva er tiårsmål 2?'."
 STREAM_DOC = (
     "Server-sent events: `event: delta` with `{\"text\": …}` per piece of the answer, then one "
     "`event: final` with the whole answer object (as in application/json). An error after the "
@@ -76,6 +77,8 @@ async def ask(body: AskRequest, request: Request, services: ServicesDep, state: 
     Send `conversation_id` from a previous answer to ask a follow-up; or send
     `history` yourself. Every answer returns the `conversation_id` to continue with.
     """
+    if not has_text(body.question):
+        raise ApiError(422, "invalid_question", EMPTY_QUESTION)
     history, conversation_id = _conversation(services, body)
     filters = body.filters.to_filters() if body.filters else None
     if wants_stream(request, body.stream):

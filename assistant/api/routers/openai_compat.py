@@ -29,7 +29,9 @@ from assistant.api.openai_schemas import (
     ModelCard,
     ModelList,
 )
+from assistant.api.routers.ask import EMPTY_QUESTION
 from assistant.api.routers.responses import AUTHED, errors
+from assistant.api.schemas import has_text
 
 router = APIRouter(tags=["openai"])
 
@@ -62,6 +64,8 @@ def _question_and_history(body: ChatCompletionRequest) -> tuple[str, list[Turn]]
         raise ApiError(
             422, "invalid_request", "The last message must be the user's question (role 'user')."
         )
+    if not has_text(last.text()):
+        raise ApiError(422, "invalid_question", EMPTY_QUESTION)
     history = [
         Turn(role=m.role, content=m.text())  # type: ignore[arg-type]
         for m in body.messages[:-1]

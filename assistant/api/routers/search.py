@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from assistant.api.deps import ServicesDep, StateDep
 from assistant.api.errors import ApiError, SafeJSONResponse
 from assistant.api.routers.responses import AUTHED, errors
-from assistant.api.schemas import SearchRequest, SearchResponse
+from assistant.api.schemas import SearchRequest, SearchResponse, has_text
 
 router = APIRouter(tags=["search"])
 
@@ -22,7 +22,7 @@ router = APIRouter(tags=["search"])
 async def search(body: SearchRequest, services: ServicesDep, state: StateDep) -> Response:
     """The `k` best chunks for `query`, best first, with fused and raw scores."""
     limit = state.settings.server.max_question_chars
-    if not body.query.strip():
+    if not has_text(body.query):
         raise ApiError(422, "invalid_query", "The query is empty. Write what to search for.")
     if len(body.query) > limit:
         raise ApiError(
