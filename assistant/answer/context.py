@@ -105,10 +105,6 @@ class EvidenceContext:
     def __init__(self, index: LoadedIndex):
         self.index = index
 
-    def info(self, document_id: str) -> DocumentInfo:
-        """The document's metadata; UnknownDocumentError when it is not in the index."""
-        return _info(self._document(document_id))
-
     def kinds(self) -> list[str]:
         """The document kinds present in the index, sorted."""
         return sorted({d.meta.kind for d in self.index.documents.values()})

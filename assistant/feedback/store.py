@@ -96,7 +96,6 @@ class FeedbackStore:
     def __init__(self, path: Path):
         self.path = Path(path)
         self._lock = threading.Lock()
-        self._ready = False
 
     @classmethod
     def in_folder(cls, data_dir: Path) -> FeedbackStore:
@@ -177,12 +176,9 @@ class FeedbackStore:
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            if not self._ready:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             with closing(sqlite3.connect(self.path, timeout=10)) as db:
-                if not self._ready:
-                    db.execute(_SCHEMA)
-                    self._ready = True
+                db.execute(_SCHEMA)  # a no-op once the table exists
                 with db:  # one transaction: committed on success, rolled back on error
                     yield db
 
