@@ -116,6 +116,11 @@ class ServerSettings(BaseModel):
     rate_limit_per_minute: int = Field(120, ge=1, description="Requests per minute per API key.")
     max_body_bytes: int = Field(64_000, ge=1024, description="Largest accepted request body.")
     max_question_chars: int = Field(1000, ge=10, description="Longest accepted question.")
+    answer_threads: int | None = Field(
+        None,
+        ge=1,
+        description="Answers computed at once by the API (default: cores, at most 4).",
+    )
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS (none by default)."
     )

@@ -78,7 +78,7 @@ def create_app(
         keys=KeyStore(settings.server.data_dir),
         limiter=RateLimiter(settings.server.rate_limit_per_minute),
         open_access=open_access(settings.server),
-        answer_workers=answer_workers or DEFAULT_ANSWER_WORKERS,
+        answer_workers=answer_workers or settings.server.answer_threads or DEFAULT_ANSWER_WORKERS,
     )
 
     @asynccontextmanager
@@ -113,7 +113,14 @@ def create_app(
         )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.server.max_body_bytes)
     app.add_middleware(AccessLogMiddleware)
-    _mount_chat(app, holder)
+    if state.open_access:
+        _mount_chat(app, holder)
+    else:
+        # The chat has no login of its own: where API keys are required, it is not served.
+        log.warning(
+            "API keys are required, so the chat UI is not mounted; run `assistant ui` on "
+            "loopback or set ASSISTANT_SERVER__OPEN_ACCESS=true to serve it here."
+        )
     return app
 
 

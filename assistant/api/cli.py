@@ -48,6 +48,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from assistant.api.app import create_app
+    from assistant.api.holder import WARM_UP_QUESTION
     from assistant.api.security import KeyStore, open_access
     from assistant.index.store import IndexMissingError, current_build
     from assistant.launcher import load_services
@@ -59,16 +60,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except IndexMissingError:
         print("No index yet: building it from the corpus first …", file=sys.stderr)
     services = load_services(settings, build_if_missing=True, progress=_progress)
+    services.answers.answer(WARM_UP_QUESTION)  # the first request should not pay for warm-up
     _configure_logging()
     if open_access(server):
         print(f"Open access: no API key needed on {server.host}.", file=sys.stderr)
-    elif not [k for k in KeyStore(server.data_dir).list() if k.revoked_at is None]:
+    elif not [k for k in KeyStore(server.data_dir).list_keys() if k.revoked_at is None]:
         print(
             "API keys are required but none exist: create one with "
             "`assistant keys create --name …`.",
             file=sys.stderr,
         )
-    app = create_app(settings, services)
+    app = create_app(settings, services, answer_workers=args.answer_threads)
     print(f"Serving on http://{server.host}:{server.port} (API docs at /docs)", file=sys.stderr)
     uvicorn.run(app, host=server.host, port=server.port, access_log=False, log_level="warning")
     return 0
@@ -88,7 +90,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
             store.revoke(args.name)
             print(f"Revoked '{args.name}'.")
         else:
-            for item in store.list():
+            for item in store.list_keys():
                 status = f"revoked {item.revoked_at}" if item.revoked_at else "active"
                 role = "admin" if item.admin else "user"
                 print(f"{item.name}\t{role}\tcreated {item.created_at}\t{status}")
@@ -100,11 +102,16 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     """Add ``serve`` and ``keys`` to the ``assistant`` command."""
-    p = sub.add_parser("serve", help="Serve the HTTP API and chat UI (builds the index if missing).")
+    p = sub.add_parser(
+        "serve", help="Serve the HTTP API and chat UI (builds the index if missing)."
+    )
     p.add_argument("--host", help="Address to listen on (default: settings, 127.0.0.1).")
     p.add_argument("--port", type=int, help="Port (default: settings, 8000).")
+    p.add_argument("--open-access", action="store_true", help="Serve requests without an API key.")
     p.add_argument(
-        "--open-access", action="store_true", help="Serve requests without an API key."
+        "--answer-threads",
+        type=int,
+        help="Answers computed at once; more requests wait their turn (default: cores, max 4).",
     )
     p.add_argument("--index", help="Index folder (default: settings).")
     p.add_argument("--data-dir", help="Folder of the API key store (default: settings).")

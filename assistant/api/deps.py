@@ -90,7 +90,7 @@ AnswerServiceDep = Annotated[AnswerService, Depends(get_answer_service)]
 
 bearer = HTTPBearer(
     auto_error=False,
-    description="An API key from `assistant keys create --name …`, as `Authorization: Bearer <key>`.",
+    description="A key from `assistant keys create`, sent as `Authorization: Bearer <key>`.",
 )
 
 

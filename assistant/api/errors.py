@@ -46,9 +46,7 @@ class SafeJSONResponse(JSONResponse):
 class ApiError(Exception):
     """An error with its HTTP status, stable code and a message that says what to do."""
 
-    def __init__(
-        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
-    ):
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status = status
         self.code = code
@@ -82,7 +80,7 @@ def _validation_message(errors: list[dict[str, Any]]) -> tuple[str, list[dict[st
     details = []
     for err in errors[:10]:
         field = _field(tuple(err.get("loc", ())))
-        message = str(err.get("msg", "invalid value"))
+        message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
         if field == "body" and err.get("type") in ("model_attributes_type", "dict_type", "missing"):
             message = f"The request needs a JSON body. {_JSON_HINT}"
         elif err.get("type") == "extra_forbidden":
@@ -100,8 +98,9 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
         where = invalid_json.get("loc", ("body", 0))[-1]
         reason = (invalid_json.get("ctx") or {}).get("error", "syntax error")
         return error_response(
-            400, "malformed_json", f"The body is not valid JSON ({reason} at character {where}). "
-            + _JSON_HINT
+            400,
+            "malformed_json",
+            f"The body is not valid JSON ({reason} at character {where}). " + _JSON_HINT,
         )
     message, details = _validation_message(errors)
     return error_response(422, "invalid_request", message, details=details)

@@ -25,6 +25,8 @@ NOT_READY = (
     "The index is not loaded. Run `assistant ingest` to build it, then reload "
     "(POST /v1/admin/reload with an admin key) or restart the server."
 )
+WARM_UP_QUESTION = "Hva er tiårsmål 1?"
+"""Answered once before a build goes into service: warms it up and proves it answers."""
 MISMATCH = (
     "The index was built with another embedder or format. Run `assistant ingest` with the "
     "configured embedder, then reload."
@@ -70,9 +72,11 @@ class ServicesHolder:
     ) -> None:
         """Load at start-up; an index problem leaves the holder empty (readyz says why)."""
         try:
-            self._services = load_services(
+            services = load_services(
                 self.settings, build_if_missing=build_if_missing, progress=progress
             )
+            services.answers.answer(WARM_UP_QUESTION)
+            self._services = services
         except IndexError_ as exc:
             self._problem = MISMATCH if isinstance(exc, IndexMismatchError) else NOT_READY
             log.warning("Serving without an index: %s", exc)
@@ -94,6 +98,16 @@ class ServicesHolder:
                 raise ApiError(409, "index_mismatch", MISMATCH) from exc
             except IndexMissingError as exc:
                 raise ApiError(409, "index_missing", NOT_READY) from exc
+            try:
+                new.answers.answer(WARM_UP_QUESTION)
+            except Exception as exc:
+                log.exception("The new index build failed its test question")
+                raise ApiError(
+                    409,
+                    "index_unusable",
+                    "The new index could not answer a test question; the current one stays "
+                    "in service. See the server log.",
+                ) from exc
             if old is not None:
                 new = dataclasses.replace(new, conversations=old.conversations)
             self._services = new

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from assistant.answer.models import Citation
 from assistant.api.schemas import Text
@@ -46,7 +46,9 @@ class ChatCompletionRequest(BaseModel):
         max_length=100,
         description="The last message must be the user's question; earlier ones are history.",
     )
-    stream: bool = Field(False, description="Stream chat.completion.chunk events, then [DONE].")
+    stream: StrictBool = Field(
+        False, description="Stream chat.completion.chunk events, then [DONE]."
+    )
 
 
 class AssistantMessage(BaseModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from assistant.answer.models import Citation, Language, Timings, Turn
 from assistant.retrieval.hybrid import Filters
@@ -27,6 +27,18 @@ def _encodable(text: str) -> str:
 Text = Annotated[str, AfterValidator(_encodable)]
 """A string that is valid Unicode (no unpaired surrogates from ``\\ud800`` escapes)."""
 
+
+def _whole_number(value: object) -> object:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("Input should be a whole number")
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_whole_number)]
+"""A JSON Schema integer: 3 or 3.0, never true or "3"."""
+
 VISIBLE_TEXT = r"[^\s\x1c-\x1f\x85\ufeff]"
 """A character that is not whitespace to Python, JSON Schema (ECMA) and Rust regexes alike."""
 
@@ -34,6 +46,7 @@ VISIBLE_TEXT = r"[^\s\x1c-\x1f\x85\ufeff]"
 def has_text(text: str) -> bool:
     """Whether ``text`` holds more than whitespace (the schema's ``pattern`` for questions)."""
     return re.search(VISIBLE_TEXT, text) is not None
+
 
 ConversationId = Annotated[
     str,
@@ -45,6 +58,8 @@ ConversationId = Annotated[
 
 
 class Request(BaseModel):
+    """A request body: unknown fields are refused, and numbers and booleans are not coerced."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -57,7 +72,7 @@ class FilterSpec(Request):
     document_ids: list[Text] = Field(
         default_factory=list, max_length=50, description="Document ids (GET /v1/documents)."
     )
-    malomrader: list[int] = Field(
+    malomrader: list[JsonInt] = Field(
         default_factory=list, max_length=20, description="Målområde numbers (GET /v1/goals)."
     )
 
@@ -87,7 +102,7 @@ class AskRequest(Request):
     mode: Literal["extractive", "llm"] | None = Field(
         None, description="'extractive' (default) or 'llm' (when an LLM endpoint is set up)."
     )
-    stream: bool = Field(
+    stream: StrictBool = Field(
         False, description="Stream server-sent events (same as Accept: text/event-stream)."
     )
 
@@ -113,7 +128,7 @@ class AskResponse(BaseModel):
 
 class SearchRequest(Request):
     query: Text = Field(description="The search text.", examples=["HPV-vaksinasjon"])
-    k: int = Field(5, ge=1, le=50, description="How many chunks to return.")
+    k: JsonInt = Field(5, ge=1, le=50, description="How many chunks to return.")
     mode: Literal["hybrid", "dense", "bm25"] | None = Field(None, description="Ranking to use.")
     filters: FilterSpec | None = None
 

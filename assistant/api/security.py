@@ -104,7 +104,7 @@ class KeyStore:
         self._seen = None
         return key
 
-    def list(self) -> list[ApiKey]:
+    def list_keys(self) -> list[ApiKey]:
         """All keys, revoked ones included, oldest first."""
         if not self.path.exists():
             return []
@@ -112,7 +112,9 @@ class KeyStore:
             rows = db.execute(
                 "SELECT name, admin, created_at, revoked_at FROM api_keys ORDER BY created_at, name"
             ).fetchall()
-        return [ApiKey(name, bool(admin), created, revoked) for name, admin, created, revoked in rows]
+        return [
+            ApiKey(name, bool(admin), created, revoked) for name, admin, created, revoked in rows
+        ]
 
     def revoke(self, name: str) -> None:
         """Revoke the key named ``name``; KeyStoreError when there is no such active key."""
@@ -127,7 +129,7 @@ class KeyStore:
             raise KeyStoreError(f"No active key named '{name}'. See `assistant keys list`.")
 
     def verify(self, key: str) -> ApiKey | None:
-        """The active key matching ``key``, or None; compares against every hash in constant time."""
+        """The active key matching ``key``, or None; compared with every hash in constant time."""
         digest = hash_key(key)
         found = None
         for stored, info in self._active_keys():

@@ -56,7 +56,7 @@ def _pieces(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, 
             spans.append((p_start, p_end))
             continue
         cut = p_start
-        ends = [m for m in _SENTENCE_END.finditer(text, p_start, p_end)]
+        ends = list(_SENTENCE_END.finditer(text, p_start, p_end))
         while p_end - cut > max_chars:
             fitting = [m for m in ends if cut < m.start() <= cut + max_chars]
             following = [m for m in ends if m.start() > cut]

@@ -24,7 +24,7 @@ log = logging.getLogger("assistant.api")
 EVENT_STREAM = "text/event-stream"
 EMPTY_QUESTION = "The question is empty. Write a question, e.g. 'Hva er tiårsmål 2?'."
 STREAM_DOC = (
-    "Server-sent events: `event: delta` with `{\"text\": …}` per piece of the answer, then one "
+    'Server-sent events: `event: delta` with `{"text": …}` per piece of the answer, then one '
     "`event: final` with the whole answer object (as in application/json). An error after the "
     "stream has started arrives as `event: error` with the error object."
 )
@@ -71,7 +71,9 @@ def _remember(
         **errors(*AUTHED),
     },
 )
-async def ask(body: AskRequest, request: Request, services: ServicesDep, state: StateDep) -> Response:
+async def ask(
+    body: AskRequest, request: Request, services: ServicesDep, state: StateDep
+) -> Response:
     """Answer `question` from the documents, with `[n]` markers and verbatim citations.
 
     Send `conversation_id` from a previous answer to ask a follow-up; or send

@@ -16,9 +16,7 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
-@router.get(
-    "/readyz", response_model=Ready, summary="The index is loaded", responses=errors(503)
-)
+@router.get("/readyz", response_model=Ready, summary="The index is loaded", responses=errors(503))
 async def readyz(state: StateDep) -> Ready:
     """200 with the build in service; 503 with what to run when there is no index."""
     services = state.holder.current()

@@ -38,7 +38,7 @@ router = APIRouter(tags=["openai"])
 CHUNKS_DOC = (
     "With `stream: true`: server-sent `data:` lines, each a `chat.completion.chunk` whose "
     "`choices[0].delta.content` is a piece of the text; the last chunk has `finish_reason: "
-    "\"stop\"` and the extra field `citations`; then `data: [DONE]`."
+    '"stop"` and the extra field `citations`; then `data: [DONE]`.'
 )
 
 

@@ -1,0 +1,75 @@
+"""API fixtures: services built once on the session's real index, apps around them.
+
+Each test gets its own app (own key store in ``tmp_path``, own rate limiter) over
+the shared services, so nothing loads a model or an index twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from assistant.api.app import create_app
+from assistant.api.security import KeyStore
+from assistant.components.embedding import E5Embedding
+from assistant.launcher import Services, load_services
+from assistant.settings import CorpusSettings, IndexSettings, Settings
+from tests.api.live import Keyed, live_server
+
+AppFactory = Callable[..., FastAPI]
+
+
+@pytest.fixture(scope="session")
+def api_services(corpus_dir: Path, index_dir: Path, e5_embedder: E5Embedding) -> Services:
+    """The services on the session's index of the real corpus (read only)."""
+    settings = Settings(corpus=CorpusSettings(dir=corpus_dir), index=IndexSettings(dir=index_dir))
+    return load_services(settings, embedder=e5_embedder)
+
+
+def app_settings(base: Settings, data_dir: Path, **server: Any) -> Settings:
+    """``base`` with the server section changed, its key store in ``data_dir``."""
+    settings = base.model_copy(deep=True)
+    settings.server = settings.server.model_copy(update={"data_dir": data_dir, **server})
+    return settings
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, api_services: Services) -> AppFactory:
+    """``make_app(open_access=False, rate_limit_per_minute=3, services=…)`` → a new app."""
+
+    def make(services: Services | None = api_services, **server: Any) -> FastAPI:
+        base = services.settings if services is not None else api_services.settings
+        return create_app(app_settings(base, tmp_path / "data", **server), services)
+
+    return make
+
+
+@pytest.fixture
+def client(make_app: AppFactory) -> Iterator[TestClient]:
+    """An open-access app (as on loopback by default)."""
+    with TestClient(make_app(open_access=True)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def keyed(make_app: AppFactory, tmp_path: Path) -> Iterator[Keyed]:
+    store = KeyStore(tmp_path / "data")
+    key = store.create("helse-bergen")
+    admin_key = store.create("ops", admin=True)
+    with TestClient(make_app(open_access=False)) as test_client:
+        yield Keyed(test_client, key, admin_key)
+
+
+@pytest.fixture
+def live(keyed: Keyed) -> Iterator[tuple[str, Keyed]]:
+    """A real uvicorn server (keys required) on loopback, and the keys to call it."""
+    with live_server(keyed.client.app) as base_url:  # type: ignore[arg-type]
+        with httpx.Client(base_url=base_url, timeout=30) as probe:
+            assert probe.get("/healthz").status_code == 200
+        yield base_url, keyed
