@@ -17,26 +17,36 @@ from typing import Any
 from assistant.settings import Settings, get_settings
 
 
-def _progress(total: int, description: str) -> Any:
+def progress_bar(total: int, description: str) -> Any:
+    """A progress bar on stderr (shared by every subcommand that ingests or evaluates)."""
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=description, unit="chunk", file=sys.stderr, leave=False)
+    return tqdm(total=total, desc=description, file=sys.stderr, leave=False, dynamic_ncols=True)
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """The settings, with the folder, host and access options a subcommand was given."""
     settings = get_settings().model_copy(deep=True)
     if getattr(args, "index", None):
         settings.index.dir = Path(args.index)
     if getattr(args, "corpus", None):
         settings.corpus.dir = Path(args.corpus)
+    if getattr(args, "data_dir", None):
+        settings.server.data_dir = Path(args.data_dir)
+    if getattr(args, "host", None):
+        settings.server.host = args.host
+    if getattr(args, "port", None):
+        settings.server.port = args.port
+    if getattr(args, "open_access", False):
+        settings.server.open_access = True
     return settings
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from assistant.launcher import ingest
 
-    settings = _settings(args)
-    summary = ingest(settings, progress=_progress)
+    settings = settings_from_args(args)
+    summary = ingest(settings, progress=progress_bar)
     if args.json:
         print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -69,7 +79,7 @@ def _queries(text: str) -> list[str]:
 def cmd_search(args: argparse.Namespace) -> int:
     from assistant.launcher import load_services
 
-    services = load_services(_settings(args))
+    services = load_services(settings_from_args(args))
     filters = _filters(args)
     for query in _queries(args.query):
         hits = services.retriever.search(query, k=args.k, mode=args.mode, filters=filters)
@@ -106,7 +116,7 @@ def _render(answer: Any) -> str:
 def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.launcher import load_services
 
-    services = load_services(_settings(args))
+    services = load_services(settings_from_args(args))
     filters = _filters(args)
     for question in _queries(args.question):
         answer = services.answers.answer(question, filters=filters, mode=args.mode)
@@ -121,7 +131,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from assistant.answer.models import Turn
     from assistant.launcher import load_services
 
-    services = load_services(_settings(args))
+    services = load_services(settings_from_args(args))
     history: list[Turn] = []
     print("Still et spørsmål om kreftstrategien (tom linje eller Ctrl-D avslutter).")
     while True:
@@ -143,7 +153,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_goals(args: argparse.Namespace) -> int:
     from assistant.index.store import current_build
 
-    settings = _settings(args)
+    settings = settings_from_args(args)
     build = current_build(settings.index.dir)
     goals = json.loads((build / "goals.json").read_text(encoding="utf-8"))
     if args.json:

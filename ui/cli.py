@@ -40,15 +40,13 @@ def register(subparsers: Any) -> None:
 def cmd_ui(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from assistant.cli import progress_bar, settings_from_args
     from assistant.launcher import load_services
-    from assistant.settings import get_settings
     from ui.app import CHAT_PATH, create_chat_app
 
-    settings = get_settings().model_copy(deep=True)
-    if args.index:
-        settings.index.dir = Path(args.index)
+    settings = settings_from_args(args)
     host = args.host or settings.server.host
-    services = load_services(settings, build_if_missing=True, progress=_progress)
+    services = load_services(settings, build_if_missing=True, progress=progress_bar)
     app = create_chat_app(services)
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(
@@ -81,9 +79,3 @@ def cmd_feedback_export(args: argparse.Namespace) -> int:
     where = args.output or "standard output"
     print(f"Exported {count} feedback row(s) as {fmt} to {where}.", file=sys.stderr)
     return 0
-
-
-def _progress(total: int, description: str) -> Any:
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=description, unit="chunk", file=sys.stderr, leave=False)

@@ -9,31 +9,9 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from pathlib import Path
 from typing import Any
 
-from assistant.settings import Settings, get_settings
-
-
-def _progress(total: int, description: str) -> Any:
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=description, unit="chunk", file=sys.stderr, leave=False)
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    settings = get_settings().model_copy(deep=True)
-    if getattr(args, "index", None):
-        settings.index.dir = Path(args.index)
-    if getattr(args, "data_dir", None):
-        settings.server.data_dir = Path(args.data_dir)
-    if getattr(args, "host", None):
-        settings.server.host = args.host
-    if getattr(args, "port", None):
-        settings.server.port = args.port
-    if getattr(args, "open_access", False):
-        settings.server.open_access = True
-    return settings
+from assistant.cli import progress_bar, settings_from_args
 
 
 def _configure_logging() -> None:
@@ -53,13 +31,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from assistant.index.store import IndexMissingError, current_build
     from assistant.launcher import load_services
 
-    settings = _settings(args)
+    settings = settings_from_args(args)
     server = settings.server
     try:
         current_build(settings.index.dir)
     except IndexMissingError:
         print("No index yet: building it from the corpus first …", file=sys.stderr)
-    services = load_services(settings, build_if_missing=True, progress=_progress)
+    services = load_services(settings, build_if_missing=True, progress=progress_bar)
     services.answers.answer(WARM_UP_QUESTION)  # the first request should not pay for warm-up
     _configure_logging()
     if open_access(server):
@@ -79,7 +57,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_keys(args: argparse.Namespace) -> int:
     from assistant.api.security import KeyStore, KeyStoreError
 
-    store = KeyStore(_settings(args).server.data_dir)
+    store = KeyStore(settings_from_args(args).server.data_dir)
     try:
         if args.keys_command == "create":
             key = store.create(args.name, admin=args.admin)

@@ -68,18 +68,13 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=cmd_eval)
 
 
-def _progress(total: int, description: str) -> Any:
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=description, file=sys.stderr, leave=False, dynamic_ncols=True)
-
-
 def _fail(message: str) -> int:
     print(f"assistant: {message}", file=sys.stderr)
     return 2
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    from assistant.cli import progress_bar
     from assistant.evaluation.baselines import (
         BASELINES,
         FULL,
@@ -120,14 +115,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
             mode = args.mode or "server default"
             runs = [
                 run_against_server(
-                    args.url, args.api_key, settings, items, documents, args.mode, _progress
+                    args.url, args.api_key, settings, items, documents, args.mode, progress_bar
                 )
             ]
         else:
             from assistant.evaluation.harness import run_in_process
 
             configurations = list(BASELINES) if args.baselines else [FULL]
-            runs = run_in_process(settings, configurations, items, mode, _progress)
+            runs = run_in_process(settings, configurations, items, mode, progress_bar)
     except (ConfigError, DatasetError, ServerError, ReportError) as exc:
         return _fail(str(exc))
     return _finish(args, question_set, runs, overrides, mode, previous, time.perf_counter() - began)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -99,24 +97,10 @@ def _stub_app(services: Services) -> object:
 @pytest.fixture(scope="session")
 def stub_server(services: Services) -> Iterator[str]:
     """Base URL of a real uvicorn on 127.0.0.1 serving the stub API over the real services."""
-    import uvicorn
+    from tests.support.live_server import live_server
 
-    from tests.support.llm_server import free_loopback_port
-
-    port = free_loopback_port()
-    server = uvicorn.Server(
-        uvicorn.Config(_stub_app(services), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the stub server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with live_server(_stub_app(services)) as url:
+        yield url
 
 
 @pytest.fixture
