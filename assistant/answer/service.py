@@ -21,7 +21,8 @@ from assistant.answer.abstention import (
     signals_for,
 )
 from assistant.answer.conversation import standalone_question
-from assistant.answer.extractive import Composition, ExtractiveAnswerer, goal_reference
+from assistant.answer.extractive import Composition, ExtractiveAnswerer
+from assistant.answer.leads import goal_reference
 from assistant.answer.models import Answer, Citation, Timings, Turn
 from assistant.components.llm import ChatModel
 from assistant.index.store import LoadedIndex

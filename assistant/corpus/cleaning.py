@@ -37,7 +37,6 @@ _INLINE_LINK = re.compile(r"\[([^\]]*)\]\(#?\)")
 _PAGE_NUMBER = re.compile(r"^\s*\d{1,4}\s*$")
 _BULLET = re.compile(r"^(?:[•·▪◦*–-]\s|\d+\.\s|[•·▪◦])")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
-_TERMINAL = ".!?:;"
 
 
 @dataclass
@@ -250,10 +249,3 @@ def _separator(prev: Line, line: Line, vocabulary: Vocabulary) -> str:
     if left and right and prev.text[-1].isalpha() and vocabulary.should_join(left[-1], right[0]):
         return ""
     return " "
-
-
-def continues(prev: Block, block: Block) -> bool:
-    """Does ``block`` continue ``prev``'s sentence (a paragraph broken by a blank line)?"""
-    last = prev.lines[-1].text
-    first = block.lines[0].text
-    return bool(last) and last[-1] not in _TERMINAL and first[:1].islower()

@@ -37,7 +37,7 @@ class Chunk:
         return asdict(self)
 
 
-def _goal_numbers(section: Section, doc: Document) -> tuple[int | None, int | None]:
+def _goal_numbers(section: Section) -> tuple[int | None, int | None]:
     malomrade = tiarsmal = None
     for label in section.path:
         if m := re.match(r"Målområde (\d+)", label):
@@ -95,7 +95,7 @@ def chunk_document(
     chunks: list[Chunk] = []
     if structure:
         for section in doc.sections:
-            malomrade, tiarsmal = _goal_numbers(section, doc)
+            malomrade, tiarsmal = _goal_numbers(section)
             pieces = _pieces(doc.text, section.start, section.end, max_chars)
             spans = _pack(doc.text, pieces, max_chars, min_chars)
             for start, end in spans:
@@ -110,7 +110,7 @@ def chunk_document(
             space = doc.text.rfind(" ", position + max_chars // 2, end)
             end = space if space > position else end
         section = doc.section_at(position) or doc.sections[0]
-        malomrade, tiarsmal = _goal_numbers(section, doc)
+        malomrade, tiarsmal = _goal_numbers(section)
         if doc.text[position:end].strip():
             chunks.append(_chunk(doc, len(chunks), section, position, end, malomrade, tiarsmal))
         position = end
