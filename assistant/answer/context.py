@@ -18,7 +18,6 @@ from assistant.ingest.document import Document
 PARAGRAPH_BREAK = "\n\n"
 SHORT_PARAGRAPH = 160  # a heading or a one-liner: the next paragraph is shown with it
 CONTEXT_CHARS = 320  # most characters shown on each side of a quote
-ELLIPSIS = "…"
 
 
 class UnknownDocumentError(KeyError):

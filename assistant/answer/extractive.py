@@ -57,16 +57,19 @@ class ExtractiveAnswerer:
         self.leads = GoalLeads(index)
         self._units_by_chunk: dict[str, list[int]] = {}
         self._unit_stems: dict[int, set[str]] = {}
+        self._quote_end: dict[int, int] = {}  # where a unit's quote ends (lists, "Disse …")
         df: dict[str, int] = {}
         for i, unit in enumerate(index.sentences):
             chunk = index.chunks[unit.chunk]
-            section = index.documents[chunk.document_id].section_at(unit.start)
+            doc = index.documents[chunk.document_id]
+            section = doc.section_at(unit.start)
             if section is not None and unit.end <= section.body_start:
                 continue  # a heading is context for its sentences, not an answer by itself
             self._units_by_chunk.setdefault(chunk.id, []).append(i)
-            stems = set(
-                self.analyzer(index.documents[chunk.document_id].text[unit.start : unit.end])
-            )
+            limit = section.end if section else chunk.end
+            end = _extend_list(doc.text, unit.start, unit.end, limit)
+            self._quote_end[i] = _extend_reference(doc.text, end, limit)
+            stems = set(self.analyzer(doc.text[unit.start : unit.end]))
             self._unit_stems[i] = stems
             for stem in stems:
                 df[stem] = df.get(stem, 0) + 1
@@ -96,16 +99,12 @@ class ExtractiveAnswerer:
         weight = sum(self.idf(s) for s in stems)
         out: list[Candidate] = []
         for hit in hits:
-            doc = self.index.documents[hit.chunk.document_id]
             for u in self._units_by_chunk.get(hit.chunk.id, []):
                 unit = self.index.sentences[u]
                 dense = float(np.max(self.index.sentence_vectors[u] @ query_vectors.T))
                 matched = stems & self._unit_stems[u]
                 lexical = sum(self.idf(s) for s in matched) / weight if weight else 0.0
-                section = doc.section_at(unit.start)
-                limit = section.end if section else hit.chunk.end
-                end = _extend_list(doc.text, unit.start, unit.end, limit)
-                end = _extend_reference(doc.text, end, limit)
+                end = self._quote_end[u]
                 score = dense + LEXICAL_WEIGHT * lexical + 0.01 / hit.rank
                 out.append(Candidate(u, hit, unit.start, end, score, dense, lexical))
         out.sort(key=lambda c: -c.score)

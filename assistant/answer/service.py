@@ -8,6 +8,7 @@ weak the service abstains and shows the nearest passages instead.
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 from collections.abc import Iterator
@@ -66,6 +67,12 @@ class AnswerService:
         self.chat_model = chat_model
         self.max_question_chars = max_question_chars
         self.extractive = ExtractiveAnswerer(index, settings.max_citations)
+
+    def with_chat_model(self, chat_model: ChatModel | None) -> AnswerService:
+        """The same service (sharing index, retriever and composer) with another LLM."""
+        other = copy.copy(self)
+        other.chat_model = chat_model
+        return other
 
     def answer(
         self,

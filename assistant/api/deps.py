@@ -18,7 +18,6 @@ from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from assistant.answer.service import AnswerService
 from assistant.api.errors import ApiError
 from assistant.api.holder import ServicesHolder
 from assistant.api.middleware import KEY_NAME_STATE
@@ -81,12 +80,6 @@ async def get_services(state: StateDep) -> Services:
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 
-
-async def get_answer_service(services: ServicesDep) -> AnswerService:
-    return services.answers
-
-
-AnswerServiceDep = Annotated[AnswerService, Depends(get_answer_service)]
 
 bearer = HTTPBearer(
     auto_error=False,

@@ -55,11 +55,6 @@ class ServicesHolder:
     def services(self) -> Services | None:
         return self._services
 
-    @property
-    def problem(self) -> str:
-        """Why there are no services (a message that says what to run)."""
-        return self._problem
-
     def current(self) -> Services:
         """The services in service; ApiError 503 'index_not_ready' when none are loaded."""
         services = self._services

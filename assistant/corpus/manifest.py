@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-Kind = Literal["strategy", "hub", "press"]
 Layout = Literal["auto", "pdf-text", "plain"]
 KINDS: tuple[str, ...] = ("strategy", "hub", "press")
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".html", ".htm")
@@ -98,9 +97,6 @@ class Manifest:
             language=entry.get("language", "nb"),
             layout=entry.get("layout", "auto"),  # type: ignore[arg-type]
         )
-
-    def listed_files(self) -> list[str]:
-        return sorted(self._entries)
 
 
 def _validate_entry(manifest_name: str, file_name: str, entry: object) -> None:

@@ -8,19 +8,14 @@ from collections.abc import Iterator, Sequence
 import pytest
 
 from assistant.answer.service import AnswerService, citations_are_verbatim
-from assistant.components.llm import OpenAICompatibleChatModel, ScriptedChatModel
+from assistant.components.llm import ChatModel, OpenAICompatibleChatModel, ScriptedChatModel
 from assistant.launcher import Services
 
 HPV = "Hvilket tiårsmål dekker eliminering av HPV?"
 
 
-def _service(services: Services, chat_model: object) -> AnswerService:
-    return AnswerService(
-        services.index,
-        services.retriever,
-        services.settings.answer,
-        chat_model=chat_model,  # type: ignore[arg-type]
-    )
+def _service(services: Services, chat_model: ChatModel) -> AnswerService:
+    return services.answers.with_chat_model(chat_model)
 
 
 class EchoFirstSource:

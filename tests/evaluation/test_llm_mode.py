@@ -9,20 +9,15 @@ import pytest
 
 from assistant.answer.service import AnswerService
 from assistant.cli import main
-from assistant.components.llm import ScriptedChatModel
+from assistant.components.llm import ChatModel, ScriptedChatModel
 from assistant.evaluation.dataset import load_question_set
 from assistant.evaluation.metrics import aggregate
 from assistant.evaluation.runner import run
 from assistant.launcher import Services
 
 
-def _with_model(services: Services, model: object) -> AnswerService:
-    return AnswerService(
-        services.index,
-        services.retriever,
-        services.settings.answer,
-        chat_model=model,  # type: ignore[arg-type]
-    )
+def _with_model(services: Services, model: ChatModel) -> AnswerService:
+    return services.answers.with_chat_model(model)
 
 
 def test_an_unsupported_generation_scores_zero_faithfulness(
