@@ -83,11 +83,14 @@ class RetrievalSettings(BaseModel):
 
 class AnswerSettings(BaseModel):
     mode: AnswerMode = Field("extractive", description="'extractive' (offline) or 'llm'.")
-    abstain_threshold: float = Field(
-        0.69,
+    abstain_threshold: float | None = Field(
+        None,
         ge=0,
         le=1,
-        description="Abstain when the estimated chance that the documents answer is below this.",
+        description=(
+            "Abstain when the estimated chance that the documents answer is below this "
+            "(default: the threshold fitted with the abstention model on the dev split)."
+        ),
     )
     max_citations: int = Field(3, ge=1, description="Most quotes an answer cites.")
 

@@ -1,213 +1,225 @@
-"""Abstention: is the evidence strong enough to answer?
+"""Abstention: does the evidence answer what was asked?
 
-The dense similarity of multilingual-e5-small is high for anything on the
-topic of cancer care, so it alone cannot tell an answerable question from an
-on-topic one the documents do not answer. The decision combines signals a
-reader would use:
+The dense similarity of multilingual-e5-small is high for anything on the topic
+of cancer care, so it cannot alone tell an answerable question from an on-topic
+one the documents do not answer. The decision reads the evidence the way a
+careful reader would, from the question's analysis (:mod:`assistant.answer.question`):
 
-- ``dense``: similarity of the best sentence to the question;
-- ``coverage``: the share (IDF-weighted) of the question's words found in the
-  quoted evidence;
-- ``unknown``: content words of the question that occur nowhere in the corpus
-  (Norwegian questions only: the corpus vocabulary is Norwegian);
-- ``type_miss``: the question asks for a number, amount, age or date, and no
-  quoted sentence contains a digit.
+Rules (certain, each a named function with its table of cases in
+``tests/answer/test_abstention.py``):
 
-A logistic model over these gives the probability that the question is
-answerable; the service abstains below ``AnswerSettings.abstain_threshold``.
-The weights are fitted on the dev split of the evaluation set by
-``python bench/calibrate_abstention.py`` (the held-out split is never used).
+- :func:`unknown_year`: the question names a year the documents never mention;
+- :func:`unknown_entity`: a Norwegian question names something (a proper name) the
+  documents never mention ("Sverige", "Keytruda");
+- a goal number that does not exist (in the service, from the goal registry).
+
+Features (:class:`AbstentionFeatures`), combined by a logistic regression
+(scikit-learn) fitted on the dev split only by ``python bench/calibrate_abstention.py``;
+its coefficients, scaling, threshold and provenance are the data file
+``abstention_model.json`` beside this module:
+
+- ``dense``: similarity of the best unit to the question;
+- ``coverage``: IDF-weighted share of the question's focus (the words the corpus
+  knows) found in the cited quotes and the headings above them;
+- ``form_miss``: the question asks for a checkable form (number, share, amount,
+  date, age, name, place, items) and no cited quote holds one;
+- ``distance``: how far (in words, over :data:`~assistant.answer.forms.FAR`) the
+  nearest answer of the expected type stands from a focus word, in the best three
+  units ("an answer of the type, next to the focus"); 0 for types with no form;
+- ``key_miss``: the most specific focus word (highest IDF among those the corpus
+  knows) is not in the cited evidence ("the focus must be there");
+- ``constraint_miss``: share of the question's constraints (years, names the corpus
+  knows) that the evidence does not mention;
+- ``unknown``: content words of a Norwegian question the corpus never uses.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from importlib import resources
+from typing import Any
 
-_NUMERIC_QUESTION = re.compile(
-    r"\b(når|hvor mange|hvor mye|hvilket år|hvilken alder|hvor gammel|hvor stor|hvor lang|"
-    r"koste\w*|budsjett\w*|pris\w*|beløp|how many|how much|when|what year|what age|"
-    r"how old|cost\w*|budget\w*|price)\b",
-    re.IGNORECASE,
+from assistant.answer.question import QuestionAnalysis
+
+MODEL_FILE = "abstention_model.json"
+
+# Question words and verbs of asking, as Norwegian stems: never "unknown" content.
+_ASKING_STEMS = frozenset(
+    "hvilk hva hvem hvor hvordan når hvorfor nevn finn fins gjeld står sto sier"
+    .split()
 )
-_QUESTION_WORDS = {
-    "hvilk",
-    "hva",
-    "hvem",
-    "hvor",
-    "hvordan",
-    "når",
-    "hvorfor",
-    "hør",
-    "het",
-    "nevn",
-    "sitt",
-    "sto",
-    "står",
-    "gjør",
-    "ble",
-    "blir",
-    "finn",
-    "fins",
-    "gjeld",
-}
-
-# Fitted by bench/calibrate_abstention.py on the dev split (its output is in the README);
-# the default threshold (0.69) keeps at most 8% of answerable dev questions abstained.
-WEIGHTS: dict[str, float] = {
-    "bias": -15.383,
-    "dense": 18.316,
-    "coverage": 1.915,
-    "unknown": -0.439,
-    "type_miss": -1.036,
-    "english": 1.017,
-}
 
 
-@dataclass
-class AbstentionSignals:
+@dataclass(frozen=True)
+class AbstentionFeatures:
+    """What the evidence says about answerability; see the module docstring."""
+
     dense: float
     coverage: float
+    form_miss: float
+    distance: float
+    key_miss: float
+    constraint_miss: float
     unknown: float
-    type_miss: float
-    english: float
 
     def as_dict(self) -> dict[str, float]:
+        return {k: float(v) for k, v in asdict(self).items()}
+
+
+FEATURES: tuple[str, ...] = tuple(AbstentionFeatures.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class AbstentionModel:
+    """A fitted logistic model: standardised features → P(answerable)."""
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    threshold: float
+    provenance: dict[str, Any]
+
+    def probability(self, features: AbstentionFeatures) -> float:
+        values = features.as_dict()
+        z = self.intercept + sum(
+            c * (values[f] - m) / s
+            for f, m, s, c in zip(self.features, self.mean, self.scale, self.coef, strict=True)
+        )
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+    def to_dict(self) -> dict[str, Any]:
         return {
-            "dense": self.dense,
-            "coverage": self.coverage,
-            "unknown": self.unknown,
-            "type_miss": self.type_miss,
-            "english": self.english,
+            "features": list(self.features),
+            "mean": list(self.mean),
+            "scale": list(self.scale),
+            "coef": list(self.coef),
+            "intercept": self.intercept,
+            "threshold": self.threshold,
+            "provenance": self.provenance,
         }
 
-
-def answerable_probability(
-    signals: AbstentionSignals, weights: dict[str, float] = WEIGHTS
-) -> float:
-    z = weights["bias"] + sum(weights[k] * v for k, v in signals.as_dict().items())
-    return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
-
-
-_YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
-# Other countries, in Norwegian and English forms. The documents are about Norway; a
-# question about another country's guidelines is out of scope unless the evidence
-# itself speaks of that country (the strategy mentions e.g. Storbritannia, Nederland).
-_COUNTRIES: tuple[tuple[str, ...], ...] = (
-    ("sverige", "svensk", "sweden", "swedish"),
-    ("danmark", "dansk", "denmark", "danish"),
-    ("finland", "finsk", "finnish"),
-    ("island", "islandsk", "iceland", "icelandic"),
-    ("tyskland", "tysk", "germany", "german"),
-    ("frankrike", "fransk", "france", "french"),
-    (
-        "storbritannia",
-        "britisk",
-        "england",
-        "engelsk",
-        "united kingdom",
-        "uk",
-        "britain",
-        "british",
-    ),
-    ("usa", "amerikansk", "united states", "us", "america", "american"),
-    ("canada", "kanadisk", "canadian"),
-    ("nederland", "nederlandsk", "netherlands", "dutch"),
-    ("spania", "spansk", "spain", "spanish"),
-    ("italia", "italiensk", "italy", "italian"),
-    ("australia", "australsk", "australian"),
-)
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AbstentionModel:
+        return cls(
+            features=tuple(data["features"]),
+            mean=tuple(float(v) for v in data["mean"]),
+            scale=tuple(float(v) for v in data["scale"]),
+            coef=tuple(float(v) for v in data["coef"]),
+            intercept=float(data["intercept"]),
+            threshold=float(data["threshold"]),
+            provenance=dict(data.get("provenance", {})),
+        )
 
 
-def out_of_scope(question: str, quotes: list[str], corpus_words: set[str]) -> str | None:
-    """Why the documents cannot answer, when that is plain; None otherwise.
+def load_model() -> AbstentionModel:
+    """The fitted model shipped with the package (``abstention_model.json``)."""
+    text = resources.files("assistant.answer").joinpath(MODEL_FILE).read_text(encoding="utf-8")
+    model = AbstentionModel.from_dict(json.loads(text))
+    if model.features != FEATURES:
+        raise RuntimeError(
+            f"{MODEL_FILE} was fitted on features {model.features}, the code computes "
+            f"{FEATURES}: refit it with `python bench/calibrate_abstention.py`."
+        )
+    return model
 
-    - the question names a year the documents never mention;
-    - the question is about another country the quoted evidence does not speak of.
+
+def _tokens(name: str) -> list[str]:
+    return [t for t in re.findall(r"\w+", name.lower()) if len(t) >= 3 or t.isupper()]
+
+
+def mentions(name: str, words: set[str], prefixes: set[str]) -> bool:
+    """Does a text (its lower-case ``words`` and their 4+ letter ``prefixes``) name ``name``?
+
+    Inflections and compounds count: "Kreftforeningens" is named by "Kreftforeningen",
+    "Sverige" by "Sveriges". Any token of a multi-word name is enough (a name is often
+    shortened: "Vestre" for "Jan Christian Vestre").
     """
-    for year in _YEAR.findall(question):
+    for token in _tokens(name):
+        if token in words or token in prefixes:
+            return True
+        stem = token[: max(4, len(token) - 2)]
+        if len(token) >= 5 and stem in prefixes:
+            return True
+    return False
+
+
+def unknown_year(analysis: QuestionAnalysis, corpus_words: set[str]) -> str | None:
+    """A year the question names that no document mentions: nothing can answer it."""
+    for year in analysis.years:
         if year not in corpus_words:
             return f"year {year} is not in the documents"
-    lowered = question.lower()
-    evidence = " ".join(quotes).lower()
-    for forms in _COUNTRIES:
-        asked = [f for f in forms if re.search(rf"\b{re.escape(f)}\w*", lowered)]
-        if asked and not any(re.search(rf"\b{re.escape(f)}", evidence) for f in forms):
-            return f"the evidence does not speak of {asked[0]}"
     return None
 
 
+def unknown_entity(
+    analysis: QuestionAnalysis, corpus_words: set[str], corpus_prefixes: set[str]
+) -> str | None:
+    """A name in a Norwegian question that no document mentions: nothing can answer it.
+
+    English questions are exempt: their names are often translations ("Cancer Society"
+    for "Kreftforeningen") that a Norwegian corpus cannot contain.
+    """
+    if analysis.language != "nb":
+        return None
+    for name in analysis.entities:
+        if not mentions(name, corpus_words, corpus_prefixes):
+            return f"the documents never mention {name}"
+    return None
+
+
+def constraint_miss(
+    analysis: QuestionAnalysis,
+    evidence_words: set[str],
+    evidence_prefixes: set[str],
+    corpus_words: set[str],
+    corpus_prefixes: set[str],
+) -> float:
+    """Share of the question's known constraints (years, names) the evidence does not name."""
+    known = [
+        c
+        for c in analysis.constraints
+        if c in corpus_words or mentions(c, corpus_words, corpus_prefixes)
+    ]
+    if not known:
+        return 0.0
+    missing = [c for c in known if not mentions(c, evidence_words, evidence_prefixes)]
+    return len(missing) / len(known)
+
+
 def unknown_terms(
-    question: str,
     stems: list[str],
     words: set[str],
-    stem_vocabulary: set[str] | dict[str, int],
+    prefixes: set[str],
+    stem_vocabulary: set[str] | dict[str, Any],
     language: str,
 ) -> list[str]:
-    """Terms of the question the corpus never uses.
+    """Content stems of a Norwegian question the corpus never uses.
 
-    Norwegian: content stems not in the index, unless they are compounds of known
-    words ("satsingsområde" = "satsing" + "område"). English: names and numbers
-    (the rest of an English question is naturally absent from a Norwegian corpus).
+    Inflections ("screeningen") and compounds of known words ("satsingsområde" =
+    "satsing" + "område") are known. English words are naturally absent from a
+    Norwegian corpus, so an English question has no unknown terms.
     """
-    if language == "en":
-        return []  # English words are naturally absent from a Norwegian corpus
+    if language != "nb":
+        return []
     unknown = []
-    prefixes = _prefixes(words)
     for stem in stems:
-        if len(stem) < 4 or stem in stem_vocabulary or stem in _QUESTION_WORDS:
+        if len(stem) < 4 or stem in stem_vocabulary or stem in _ASKING_STEMS:
             continue
         if stem in prefixes or _compound_of_known(stem, words, stem_vocabulary):
-            continue  # an inflection or compound of words the corpus uses
+            continue
         unknown.append(stem)
     return unknown
 
 
-_PREFIX_CACHE: dict[int, set[str]] = {}
-
-
-def _prefixes(words: set[str]) -> set[str]:
-    """Every prefix (4+ chars) of the corpus's words, computed once per word set."""
-    key = id(words)
-    if key not in _PREFIX_CACHE:
-        _PREFIX_CACHE[key] = {w[:i] for w in words for i in range(4, len(w) + 1)}
-    return _PREFIX_CACHE[key]
-
-
-def _compound_of_known(stem: str, words: set[str], stems: set[str] | dict[str, int]) -> bool:
+def _compound_of_known(stem: str, words: set[str], stems: set[str] | dict[str, Any]) -> bool:
     for i in range(3, len(stem) - 2):
         left, right = stem[:i], stem[i:]
         left_known = left in words or (left[-1] in "se" and left[:-1] in words)
         if left_known and (right in stems or right in words):
             return True
     return False
-
-
-def signals_for(
-    question_stems: list[str],
-    quote_stems: set[str],
-    vocabulary: set[str] | dict[str, int],
-    words: set[str],
-    idf: dict[str, float],
-    unknown_idf: float,
-    best_dense: float,
-    question: str,
-    quotes: list[str],
-    language: str,
-) -> AbstentionSignals:
-    """Compute the signals for one question and its quoted evidence."""
-    stems = [s for s in dict.fromkeys(question_stems) if s not in _QUESTION_WORDS]
-    weight = sum(idf.get(s, unknown_idf) for s in stems)
-    covered = sum(idf.get(s, unknown_idf) for s in stems if s in quote_stems)
-    unknown = float(min(2, len(unknown_terms(question, stems, words, vocabulary, language))))
-    type_miss = float(
-        bool(_NUMERIC_QUESTION.search(question)) and not any(re.search(r"\d", q) for q in quotes)
-    )
-    return AbstentionSignals(
-        dense=best_dense,
-        coverage=covered / weight if weight else 0.0,
-        unknown=unknown,
-        type_miss=type_miss,
-        english=1.0 if language == "en" else 0.0,
-    )

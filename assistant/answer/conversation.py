@@ -3,7 +3,9 @@
 Without an LLM a follow-up ("Og hva med prostatakreft?", "Hvem har ansvaret
 for det?") is resolved by carrying the previous question along with it: the
 retriever then sees the topic of the conversation, while sentence selection
-still weighs the new question most.
+still weighs the new question most. Whether a question is a follow-up is
+decided from its language alone (:func:`is_follow_up`, table-tested in
+``tests/answer/test_conversation.py``).
 """
 
 from __future__ import annotations
@@ -17,23 +19,64 @@ from collections import OrderedDict
 from assistant.answer.models import Turn
 
 _FOLLOW_UP_START = re.compile(
-    r"^(og|men|så|hva med|hvordan med|enn|and|but|what about|how about|also)\b", re.IGNORECASE
+    r"^\W*(og|men|enn|hva med|hvordan med|hva så med|and|but|what about|how about|also)\b",
+    re.IGNORECASE,
 )
-_ANAPHORA = re.compile(
-    r"\b(det|den|dette|denne|disse|de|dem|der|dit|hans|hennes|deres|it|its|this|that|these|"
-    r"those|they|them|their|there)\b",
+# A demonstrative before a noun points back to something named earlier: "den ordningen",
+# "det partnerskapet", "slike tiltak", "this programme".
+# Norwegian "den/det/denne/dette/disse" + a definite noun ("det arbeidet"); after a verb
+# and before an indefinite noun "det" is the expletive ("Finnes det screening …?").
+_BACK_REFERENCE = re.compile(
+    r"\b(?:(?:den|det|denne|dette|disse)\s+(?!er\b|var\b|som\b)[a-zæøå]{2,}(?:en|et|a|ene|ne)"
+    r"|(?:slik|slike|sånn|sånne|samme)\s+[a-zæøå]{3,}"
+    r"|(?:this|that|these|those|such|the\s+same)\s+(?!is\b|are\b|was\b)[a-z]{3,})\b",
+    re.IGNORECASE,
+)
+# A pronoun standing for an earlier topic: at the end of the question ("Hvem lanserte
+# den?", "Hvilke kreftformer nevnes der?") or after a preposition ("Hva står om det?").
+# "det" right after the verb and before more words is the expletive ("finnes det …",
+# "hvor mange er det som …") and points back to nothing.
+_PRONOUN_AT_END = re.compile(
+    r"\b(den|det|dette|denne|disse|de|dem|der|dit|it|this|that|these|those|they|them|there)"
+    r"\W*$",
+    re.IGNORECASE,
+)
+_PRONOUN_AFTER_PREPOSITION = re.compile(
+    r"\b(om|for|av|til|med|fra|i|på|about|for|of|to|with|from|in|on)\s+"
+    r"(den|det|dette|denne|disse|dem|it|this|that|these|those|them)\b(?!\s+[a-zæøå]{3,})",
+    re.IGNORECASE,
+)
+_ENGLISH_PRONOUN = re.compile(r"\b(its|their|they|them)\b", re.IGNORECASE)
+_CONTENT_WORD = re.compile(r"[^\W\d_]{3,}|\b[A-ZÆØÅ]{2}\b")
+_NOT_CONTENT = re.compile(
+    r"^(hva|hvilke|hvilket|hvilken|hvem|hvor|hvordan|hvorfor|når|mange|what|which|where|"
+    r"when|why|how|many|much|does|about|with|from|that|this|there|their|they|them|"
+    r"denne|dette|disse|noen|mer|blir|skal|være|ble|det|den|der|som|med|for|and|the|"
+    r"are|was|who|betyr|mener|menes|står|sier|gjelder|what's)$",
     re.IGNORECASE,
 )
 
 
 def is_follow_up(question: str) -> bool:
-    """Does the question lean on an earlier turn (short, starts with 'og', or uses 'det')?"""
-    words = re.findall(r"\w+", question)
-    return bool(
-        _FOLLOW_UP_START.match(question.strip())
-        or (len(words) <= 7 and _ANAPHORA.search(question))
-        or len(words) <= 3
-    )
+    """Does the question lean on an earlier turn?
+
+    Yes when it starts with a continuation ("Og …", "Hva med …", "What about …"),
+    points back with a demonstrative ("den ordningen", "this programme") or a
+    pronoun that stands for an earlier topic (at the end, after a preposition;
+    English "its/their/they"), or has no content word of its own ("Hvorfor?").
+    A standalone question ("Hva er pakkeforløp?") stays standalone, however short.
+    """
+    text = question.strip()
+    if _FOLLOW_UP_START.match(text):
+        return True
+    if _BACK_REFERENCE.search(text):
+        return True
+    if _PRONOUN_AT_END.search(text) or _PRONOUN_AFTER_PREPOSITION.search(text):
+        return True
+    if _ENGLISH_PRONOUN.search(text):
+        return True
+    content = [w for w in _CONTENT_WORD.findall(text) if not _NOT_CONTENT.match(w)]
+    return not content
 
 
 def standalone_question(question: str, history: list[Turn]) -> str:

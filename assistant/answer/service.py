@@ -9,6 +9,7 @@ weak the service abstains and shows the nearest passages instead.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 import time
 from collections.abc import Iterator
@@ -16,14 +17,19 @@ from collections.abc import Iterator
 import numpy as np
 
 from assistant.answer.abstention import (
-    AbstentionSignals,
-    answerable_probability,
-    out_of_scope,
-    signals_for,
+    AbstentionFeatures,
+    AbstentionModel,
+    constraint_miss,
+    load_model,
+    unknown_entity,
+    unknown_terms,
+    unknown_year,
 )
 from assistant.answer.conversation import standalone_question
 from assistant.answer.extractive import Composition, ExtractiveAnswerer
+from assistant.answer.forms import CHECKABLE, FAR
 from assistant.answer.leads import goal_reference
+from assistant.answer.question import ANSWER_TYPES, QuestionAnalysis, analyse
 from assistant.answer.models import Answer, Citation, Timings, Turn
 from assistant.components.llm import ChatModel
 from assistant.index.store import LoadedIndex
@@ -40,6 +46,7 @@ NEAREST_TEXT: dict[str, str] = {
     "en": "The nearest passages are listed as sources, but they do not answer the question.",
 }
 MODES: tuple[str, ...] = ("extractive", "llm")
+ANSWER_TYPE_CODES = {t: i for i, t in enumerate(ANSWER_TYPES)}
 
 
 class QuestionError(ValueError):
@@ -60,6 +67,7 @@ class AnswerService:
         settings: AnswerSettings,
         chat_model: ChatModel | None = None,
         max_question_chars: int = 1000,
+        abstention: AbstentionModel | None = None,
     ):
         self.index = index
         self.retriever = retriever
@@ -67,6 +75,12 @@ class AnswerService:
         self.chat_model = chat_model
         self.max_question_chars = max_question_chars
         self.extractive = ExtractiveAnswerer(index, settings.max_citations)
+        self.abstention = abstention or load_model()
+        self.threshold = (
+            settings.abstain_threshold
+            if settings.abstain_threshold is not None
+            else self.abstention.threshold
+        )
 
     def with_chat_model(self, chat_model: ChatModel | None) -> AnswerService:
         """The same service (sharing index, retriever and composer) with another LLM."""
@@ -101,11 +115,18 @@ class AnswerService:
         )
         retrieved = time.perf_counter()
 
-        composition = self.extractive.compose(question, vectors, hits, language, standalone)
-        signals = self._signals(question, standalone, language, composition)
-        probability = answerable_probability(signals)
-        quotes = [c.quote for c in composition.citations]
-        scope = out_of_scope(question, quotes, self.extractive.words)
+        analysis = self._analyse(question, standalone, language)
+        composition = self.extractive.compose(
+            question, vectors, hits, language, standalone, analysis
+        )
+        signals = self._features(analysis, standalone, composition)
+        probability = self.abstention.probability(signals)
+        words = self.extractive.words
+        scope = (
+            unknown_year(analysis, words)
+            or unknown_entity(analysis, words, self.extractive.word_prefixes)
+            or self._unknown_goal(question)
+        )
         notice = None
         faithfulness: float | None = None
         if scope is not None or self._abstains(question, probability, hits):
@@ -152,6 +173,7 @@ class AnswerService:
             signals={
                 **signals.as_dict(),
                 "probability": round(probability, 4),
+                "answer_type": float(ANSWER_TYPE_CODES[analysis.answer_type]),
                 "out_of_scope": float(scope is not None),
                 **({"faithfulness": round(faithfulness, 4)} if faithfulness is not None else {}),
             },
@@ -217,42 +239,68 @@ class AnswerService:
             hit.rank = rank
         return ordered
 
-    def _signals(
-        self, question: str, standalone: str, language: str, composition: Composition
-    ) -> AbstentionSignals:
-        extractive = self.extractive
-        quotes = [c.quote for c in composition.citations]
-        quote_stems: set[str] = set()
-        for quote in quotes:
-            quote_stems.update(extractive.analyzer(quote))
-        best = max((c.dense for c in composition.candidates), default=0.0)
-        return signals_for(
-            extractive.analyzer(standalone),
-            quote_stems,
-            self.index.bm25.vocabulary,
-            extractive.words,
-            extractive.idf_table,
-            extractive.unknown_idf,
-            best,
-            question,
-            quotes,
-            language,
+    def _analyse(self, question: str, standalone: str, language: Language) -> QuestionAnalysis:
+        """The question's analysis; a follow-up borrows the focus of the conversation."""
+        analysis = analyse(question, language)
+        if standalone == question:
+            return analysis
+        context = analyse(standalone, language)
+        return dataclasses.replace(
+            analysis, focus=tuple(dict.fromkeys(analysis.focus + context.focus))
         )
 
-    def _abstains(self, question: str, probability: float, hits: list[ScoredChunk]) -> bool:
-        if not hits:
-            return True
+    def _features(
+        self, analysis: QuestionAnalysis, standalone: str, composition: Composition
+    ) -> AbstentionFeatures:
+        """The abstention features of one answer's evidence (see ``abstention``)."""
+        reader = self.extractive
+        cited = " ".join(f"{c.section}\n{c.quote}" for c in composition.citations)
+        for c in composition.citations:
+            doc = self.index.documents[c.document_id]
+            cited += f"\n{doc.title} {doc.meta.date or ''}"
+        evidence_words = {w.lower() for w in re.findall(r"\w+", cited)}
+        evidence_prefixes = {w[:i] for w in evidence_words for i in range(4, len(w) + 1)}
+        focus = reader.focus_stems(analysis)
+        cited_stems = set(reader.analyzer(cited))
+        key = max(sorted(focus), key=reader.idf, default="")
+        top = composition.candidates[:5]
+        checkable = analysis.answer_type in CHECKABLE
+        chosen_spans = {(c.document_id, c.start, c.end) for c in composition.citations}
+        chosen = [
+            c
+            for c in composition.candidates
+            if (c.chunk.chunk.document_id, c.start, c.end) in chosen_spans
+        ]
+        stems = list(dict.fromkeys(reader.analyzer(standalone)))
+        unknown = unknown_terms(
+            stems, reader.words, reader.word_prefixes, self.index.bm25.vocabulary, analysis.language
+        )
+        return AbstentionFeatures(
+            dense=max((c.dense for c in composition.candidates), default=0.0),
+            coverage=reader.coverage(focus, cited_stems),
+            form_miss=float(checkable and not any(c.form for c in chosen)),
+            distance=(
+                min((c.distance for c in top[:3]), default=FAR) / FAR if checkable else 0.0
+            ),
+            key_miss=float(bool(key) and key not in cited_stems),
+            constraint_miss=constraint_miss(
+                analysis, evidence_words, evidence_prefixes, reader.words, reader.word_prefixes
+            ),
+            unknown=float(min(2, len(unknown))),
+        )
+
+    def _unknown_goal(self, question: str) -> str | None:
+        """A goal named by a number the strategy does not have ("tiårsmål 19")."""
         ref = goal_reference(question)
-        if ref is not None:
-            kind, number = ref
-            known = (
-                self.index.goals.goal(number)
-                if kind == "tiarsmal"
-                else self.index.goals.malomrade(number)
-            )
-            if known is None:
-                return True
-        return probability < self.settings.abstain_threshold
+        if ref is None:
+            return None
+        kind, number = ref
+        goals = self.index.goals
+        known = goals.goal(number) if kind == "tiarsmal" else goals.malomrade(number)
+        return None if known is not None else f"there is no {kind} {number}"
+
+    def _abstains(self, question: str, probability: float, hits: list[ScoredChunk]) -> bool:
+        return not hits or probability < self.threshold
 
 
 def citations_are_verbatim(index: LoadedIndex, citations: list[Citation]) -> bool:

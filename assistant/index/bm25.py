@@ -30,6 +30,12 @@ class NorwegianAnalyzer:
         words = [w for w in _TOKEN.findall(text.lower()) if w not in self._stopwords]
         return list(self._stemmer.stemWords(words))
 
+    def positions(self, text: str) -> list[tuple[str, int]]:
+        """(stem, character offset) of every non-stop word of ``text``."""
+        matches = [m for m in _TOKEN.finditer(text.lower()) if m.group(0) not in self._stopwords]
+        stems = self._stemmer.stemWords([m.group(0) for m in matches])
+        return [(stem, m.start()) for stem, m in zip(stems, matches, strict=True)]
+
 
 class BM25Index:
     """A BM25 ranking over chunk texts, aligned with the chunk list by position."""

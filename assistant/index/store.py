@@ -13,6 +13,7 @@ Layout of the index folder::
         goals.json            the goal registry
         sentences.npy         quotable sentence units (chunk, start, end)
         sentence_vectors.npy  their embeddings, for picking answer sentences
+        evidence.jsonl        evidence units: sentences, lists, heading → content, goals
       cache/                  embedding cache (content hash + embedder id)
 
 A new build is written beside the old one and put in service by replacing
@@ -35,10 +36,11 @@ import numpy as np
 from assistant.index.bm25 import BM25Index
 from assistant.ingest.chunking import Chunk
 from assistant.ingest.document import Document
+from assistant.ingest.evidence import EvidenceUnit
 from assistant.ingest.goals import GoalRegistry
 from assistant.ingest.sentences import SentenceUnit
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _REBUILD = "Run `assistant ingest` to build it."
 
 
@@ -67,6 +69,7 @@ class LoadedIndex:
     goals: GoalRegistry
     sentences: list[SentenceUnit]
     sentence_vectors: np.ndarray
+    evidence: list[EvidenceUnit]
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -83,6 +86,7 @@ def write_build(
     bm25: BM25Index,
     sentences: list[SentenceUnit],
     sentence_vectors: np.ndarray,
+    evidence: list[EvidenceUnit],
     keep_builds: int = 2,
 ) -> Path:
     """Write a complete build beside the current one, then put it in service atomically."""
@@ -107,6 +111,9 @@ def write_build(
     units = np.array([(u.chunk, u.start, u.end) for u in sentences], dtype=np.int32).reshape(-1, 3)
     np.save(partial / "sentences.npy", units)
     np.save(partial / "sentence_vectors.npy", np.asarray(sentence_vectors, dtype=np.float32))
+    with (partial / "evidence.jsonl").open("w", encoding="utf-8") as out:
+        for unit in evidence:
+            out.write(json.dumps(unit.to_dict()) + "\n")
     _write_json(partial / "manifest.json", manifest)  # written last: marks the build complete
     final = builds / name
     partial.rename(final)
@@ -177,6 +184,8 @@ def load_index(index_dir: Path, embedder_id: str | None) -> LoadedIndex:
     bm25 = BM25Index.load(build / "bm25")
     units = np.load(build / "sentences.npy")
     sentence_vectors = np.load(build / "sentence_vectors.npy")
+    with (build / "evidence.jsonl").open(encoding="utf-8") as lines:
+        evidence = [EvidenceUnit.from_dict(json.loads(line)) for line in lines if line.strip()]
     if (
         vectors.ntotal != len(chunks)
         or bm25.size != len(chunks)
@@ -187,5 +196,14 @@ def load_index(index_dir: Path, embedder_id: str | None) -> LoadedIndex:
         )
     sentences = [SentenceUnit(int(c), int(s), int(e)) for c, s, e in units]
     return LoadedIndex(
-        build, manifest, vectors, bm25, chunks, documents, goals, sentences, sentence_vectors
+        build,
+        manifest,
+        vectors,
+        bm25,
+        chunks,
+        documents,
+        goals,
+        sentences,
+        sentence_vectors,
+        evidence,
     )

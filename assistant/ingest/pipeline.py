@@ -24,6 +24,7 @@ from assistant.index.store import FORMAT_VERSION, write_build
 from assistant.ingest.chunking import Chunk, chunk_document
 from assistant.ingest.document import Document, build_document
 from assistant.ingest.goals import GoalRegistry
+from assistant.ingest.evidence import build_evidence
 from assistant.ingest.sentences import SentenceUnit, split_units
 from assistant.ingest.structure import detect
 from assistant.settings import ChunkingSettings
@@ -209,6 +210,7 @@ class IngestService:
             BM25Index.build(texts),
             units,
             unit_vectors,
+            build_evidence(by_id, chunks, units),
             keep_builds=self.keep_builds,
         )
         return IngestSummary(

@@ -1,0 +1,196 @@
+"""Answer forms: does a passage hold an answer of the type the question asks for?
+
+"Hvor mange …" is answered by a number, "når …" by a date, "hvem …" by a name.
+Each detector is about how Bokmål (and English) write that kind of answer, and
+ignores what the question itself already says (a year named in the question is
+not the answer to "when"). Types with no checkable form (definition,
+explanation, goal, yes/no, other) are answered by any passage.
+``tests/answer/test_forms.py`` holds the table of cases.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from assistant.answer.question import AnswerType
+
+_I = re.IGNORECASE
+
+_NUMBER_WORDS = (
+    r"(?:to|tre|fire|fem|seks|sju|syv|åtte|ni|ti|elleve|tolv|femten|tjue|tretti|førti|femti|"
+    r"hundre|tusen|million\w*|milliard\w*|dobbelt|doble\w*|dobles|halvparten|halvere\w*|"
+    r"tredjedel\w*|firedel\w*|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|"
+    r"twenty|hundred|thousand|million\w*|billion\w*|double\w*|half|third|quarter)"
+)
+_NUMBER = re.compile(rf"\d[\d  .,]*|\b{_NUMBER_WORDS}\b", _I)
+_YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
+_PERCENT = re.compile(
+    r"\d[\d,.]*\s?(?:%|prosent\w*|per\s?cent)|\b(?:halvparten|tredjedel\w*|firedel\w*|"
+    r"flertall\w*|majorit\w*|half|third|quarter)\b",
+    _I,
+)
+_MONEY = re.compile(
+    r"\d[\d  .,]*\s?(?:kr\b|kroner|nok\b|mill\w*|mrd\b|milliard\w*|euro|€|\$)|"
+    r"(?:kr|nok|€|\$)\s?\d|\b(?:kroner|millioner kroner|milliarder kroner)\b",
+    _I,
+)
+_MONTHS = (
+    r"(?:januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember|"
+    r"january|february|march|may|june|july|october|december)"
+)
+_DATE = re.compile(
+    rf"(?<!\d)(?:19|20)\d\d(?!\d)|\b\d{{1,2}}\.\s*{_MONTHS}\b|\b{_MONTHS}\b|"
+    r"\b(?:i dag|i år|i fjor|innen|fra og med|til og med|våren|høsten|sommeren|vinteren|"
+    r"mandag|tirsdag|onsdag|torsdag|fredag|lørdag|søndag|today|currently)\b",
+    _I,
+)
+_DURATION = re.compile(
+    r"\d+\s*(?:–\s*\d+\s*)?(?:dager|dag|uker|uke|måneder|måned|år|timer|days?|weeks?|months?|"
+    r"years?|hours?)\b|\b(?:to|tre|fire|fem|seks|ti)\s+(?:dager|uker|måneder|år)\b",
+    _I,
+)
+_AGE = re.compile(
+    r"\d+\s*(?:(?:–|-|og|til)\s*\d+\s*)?(?:års?\s*alder|år\b|-årige|åringer|years?\s+old)|"
+    r"\b(?:født etter|født før|over|under|born after|aged?)\s+(?:\d+|19\d\d|20\d\d)",
+    _I,
+)
+# A proper name: a capitalised word that does not start a sentence, or an acronym.
+_CAPITALISED = re.compile(r"(?<![.!?:]\s)(?<!^)(?<!\n)\b[A-ZÆØÅ][\wæøåÆØÅ-]+")
+_ACRONYM = re.compile(r"\b[A-ZÆØÅ]{2,}\b")
+_PLACE_PREPOSITION = re.compile(r"\b(?:i|på|ved|fra|in|at)\s+[A-ZÆØÅ][\wæøå-]+")
+_ENUMERATION = re.compile(r"[^,\n]+,\s[^,\n]+(?:,\s[^,\n]+)*\s(?:og|eller|and|or)\s[^,\n]+")
+
+
+def _without(text: str, question: str, pattern: re.Pattern[str]) -> list[str]:
+    """Matches of ``pattern`` in ``text`` that the question does not contain itself."""
+    asked = {m.group(0).strip().lower() for m in pattern.finditer(question)}
+    return [m.group(0) for m in pattern.finditer(text) if m.group(0).strip().lower() not in asked]
+
+
+def has_count(text: str, question: str) -> bool:
+    """A number that is not a year and not the question's own numbers."""
+    return any(not _YEAR.fullmatch(n.strip(" .,")) for n in _without(text, question, _NUMBER))
+
+
+def has_share(text: str, question: str) -> bool:
+    """A percentage or a fraction word ("halvparten", "en tredjedel")."""
+    return bool(_without(text, question, _PERCENT))
+
+
+def has_money(text: str, question: str) -> bool:
+    """An amount with a currency or "millioner/milliarder" (kroner)."""
+    return bool(_without(text, question, _MONEY))
+
+
+def has_date(text: str, question: str) -> bool:
+    """A year, a month, a day or a point in time that the question does not name itself."""
+    return bool(_without(text, question, _DATE))
+
+
+def has_duration(text: str, question: str) -> bool:
+    """A number with a unit of time ("20 dager", "fem år")."""
+    return bool(_without(text, question, _DURATION))
+
+
+def has_age(text: str, question: str) -> bool:
+    """An age: a number of years ("12 års alder", "50–74 år") or "født etter 2010"."""
+    return bool(_without(text, question, _AGE))
+
+
+def has_name(text: str, question: str) -> bool:
+    """A proper name (person or organisation) that the question does not name itself."""
+    asked = {w.lower() for w in re.findall(r"[\wæøå-]+", question)}
+    names = _CAPITALISED.findall(text) + _ACRONYM.findall(text)
+    return any(n.lower() not in asked for n in names)
+
+
+def has_place(text: str, question: str) -> bool:
+    """A place: a preposition of place before a proper name ("i Bergen", "på Radiumhospitalet")."""
+    return bool(_without(text, question, _PLACE_PREPOSITION))
+
+
+def has_list(text: str, question: str) -> bool:
+    """Several items: list lines, or an enumeration "a, b og c"."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    return len(lines) >= 3 or bool(_ENUMERATION.search(text))
+
+
+def _any(text: str, question: str) -> bool:
+    return True
+
+
+FORMS: dict[AnswerType, Callable[[str, str], bool]] = {
+    "count": has_count,
+    "share": has_share,
+    "money": has_money,
+    "date": has_date,
+    "duration": has_duration,
+    "age": has_age,
+    "person": has_name,
+    "organisation": has_name,
+    "place": has_place,
+    "list": has_list,
+    "definition": _any,
+    "explanation": _any,
+    "goal": _any,
+    "yesno": _any,
+    "other": _any,
+}
+CHECKABLE: frozenset[AnswerType] = frozenset(t for t, f in FORMS.items() if f is not _any)
+
+
+PATTERNS: dict[AnswerType, re.Pattern[str]] = {
+    "count": _NUMBER,
+    "share": _PERCENT,
+    "money": _MONEY,
+    "date": _DATE,
+    "duration": _DURATION,
+    "age": _AGE,
+    "person": _CAPITALISED,
+    "organisation": _CAPITALISED,
+    "place": _PLACE_PREPOSITION,
+}
+FAR = 40
+"""Distance (in words) reported when no answer of the type stands near the focus."""
+_TOKEN = re.compile(r"\w+")
+
+
+def has_answer_form(answer_type: AnswerType, text: str, question: str) -> bool:
+    """Does ``text`` hold an answer of ``answer_type`` (beyond what the question says)?"""
+    return FORMS[answer_type](text, question)
+
+
+def form_distance(
+    answer_type: AnswerType, text: str, question: str, focus_positions: list[int]
+) -> int:
+    """Words between an answer of the type and the nearest focus word in ``text``.
+
+    ``focus_positions`` are character offsets of focus words in ``text``. An answer
+    "next to the focus" is a few words away; :data:`FAR` means none is near (or the
+    type has no form, or the focus is absent). A list or a block answers as a whole,
+    so for a list the distance is 0 when the text is a list and holds the focus.
+    """
+    if not focus_positions:
+        return FAR
+    if answer_type not in PATTERNS:
+        if answer_type == "list" and has_list(text, question):
+            return 0
+        return FAR if answer_type in CHECKABLE else 0
+    if not has_answer_form(answer_type, text, question):
+        return FAR
+    asked = {m.group(0).strip().lower() for m in PATTERNS[answer_type].finditer(question)}
+    asked_words = {w.lower() for w in _TOKEN.findall(question)}
+    best = FAR
+    for match in PATTERNS[answer_type].finditer(text):
+        found = match.group(0).strip()
+        if found.lower() in asked or (
+            answer_type in ("person", "organisation") and found.lower() in asked_words
+        ):
+            continue
+        if answer_type == "count" and _YEAR.fullmatch(found.strip(" .,")):
+            continue
+        for position in focus_positions:
+            low, high = sorted((position, match.start()))
+            best = min(best, len(_TOKEN.findall(text[low:high])))
+    return best
