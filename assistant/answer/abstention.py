@@ -129,7 +129,7 @@ def load_model() -> AbstentionModel:
 
 
 def _tokens(name: str) -> list[str]:
-    return [t for t in re.findall(r"\w+", name.lower()) if len(t) >= 3 or t.isupper()]
+    return [t.lower() for t in re.findall(r"\w+", name) if len(t) >= 3 or t.isupper()]
 
 
 def mentions(name: str, words: set[str], prefixes: set[str]) -> bool:

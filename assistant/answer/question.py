@@ -88,7 +88,7 @@ _TYPE_RULES: tuple[tuple[AnswerType, re.Pattern[str], str], ...] = (
     (
         "goal",
         re.compile(
-            r"\b(hvilke[tn]?|under hvilke[tn]?|which|what)\s+(?:\w+\s+){0,3}"
+            r"\b(hvilke[tn]?|under hvilke[tn]?|which|what)\s+(?:av\s+(?:\w+\s+){0,3}|\w+\s+)?"
             r"(tiårsmål\w*|målområde\w*|satsingsområde\w*|mål|målet|målene|"
             r"(?:ten-year\s+)?goals?|focus\s+areas?|target\s+areas?)\b"
             r"|\b(tiårsmål|målområde)\s*(?:nr\.?\s*)?\d|\b(ten-year goal|focus area)\s*\d",
@@ -309,7 +309,7 @@ def question_entities(question: str) -> tuple[str, ...]:
         sentence_start = first or before.endswith((":", "?", "!", ".", "«", '"'))
         first = False
         capital = word[:1].isupper()
-        acronym = bool(_ACRONYM.match(word)) and len(word) <= 8
+        acronym = bool(_ACRONYM.match(word.split("-")[0])) and len(word.split("-")[0]) <= 8
         if word.isdigit() or len(word) < 2 or not (capital or acronym) or (
             word.lower() in _CAPITALISED_BY_SPELLING
         ):

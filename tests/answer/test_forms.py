@@ -1,0 +1,66 @@
+"""Answer forms: a passage holds an answer of the asked type, beyond the question's words."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.forms import FAR, form_distance, has_answer_form
+
+CASES = [
+    # (type, passage, question, holds an answer)
+    ("count", "I 2023 fikk 38 000 personer kreft.", "Hvor mange fikk kreft?", True),
+    ("count", "Antallet skal dobles innen 2035.", "Hvor mange skal delta?", True),
+    ("count", "Det ble innført i 2017.", "Hvor mange sentre finnes?", False),  # a year only
+    ("count", "Strategien gjelder fra 2025.", "Hvor mange får kreft i 2025?", False),
+    ("count", "Det er etablert tre nasjonale screeningprogrammer.", "Hvor mange?", True),
+    ("share", "Om lag 40 prosent kan forebygges.", "Hvor stor andel kan forebygges?", True),
+    ("share", "66 % er tilbake i jobb.", "What share returns to work?", True),
+    ("share", "Halvparten av tilfellene rammer eldre.", "Hvilken andel er eldre?", True),
+    ("share", "Mange pasienter er tilbake i jobb.", "Hvor stor andel er i jobb?", False),
+    ("money", "Kreftforeningen bevilger 15 millioner kroner.", "Hvor mye bevilges?", True),
+    ("money", "Tilskuddet er på 2,5 mill. kr.", "Hva koster det?", True),
+    ("money", "Protonterapi starter i Oslo og Bergen.", "Hva koster protonterapi?", False),
+    ("money", "Budsjettet skal styrkes.", "Hvor stort er budsjettet?", False),
+    ("date", "Senteret ble akkreditert i 2017.", "Når ble senteret akkreditert?", True),
+    ("date", "Møtet fant sted 16. desember.", "When did they meet?", True),
+    ("date", "Møtet i 2024 handlet om EU.", "Hva skjedde på møtet i 2024?", False),
+    ("date", "Programmet skal styrke tilbudet.", "Når starter programmet?", False),
+    ("duration", "Behandlingen skal starte innen 20 dager.", "Hvor lenge må de vente?", True),
+    ("duration", "Pasienten følges opp i fem år.", "How long is follow-up?", True),
+    ("duration", "Pasienten følges tett opp.", "Hvor lenge følges pasienten?", False),
+    ("age", "Vaksinen gis ved 12 års alder.", "I hvilken alder gis vaksinen?", True),
+    ("age", "Kvinner mellom 50 og 69 år inviteres.", "Hvilken aldersgruppe?", True),
+    ("age", "De som er født etter 2010 skal bli tobakksfrie.", "Fra hvilken alder?", True),
+    ("age", "Alder er en risikofaktor.", "I hvilken alder øker risikoen?", False),
+    ("person", "Kreftforeningen er representert ved Ingrid Stenstadvold Ross.", "Hvem?", True),
+    ("person", "Møtet ble åpnet av statssekretæren.", "Hvem åpnet møtet?", False),
+    ("person", "Det sa Jonas Gahr Støre.", "Hva sa Jonas Gahr Støre?", False),  # named in question
+    ("organisation", "Ordningen forvaltes av Siva.", "Hvilken etat forvalter ordningen?", True),
+    ("organisation", "Ordningen forvaltes av et statlig foretak.", "Hvilken etat?", False),
+    ("place", "Protonterapi starter i Oslo og Bergen.", "Hvor starter protonterapi?", True),
+    ("place", "Protonterapi starter snart.", "Hvor starter protonterapi?", False),
+    ("list", "Følgende deltar:\n- Forskningsrådet\n- Kreftforeningen\n- KS", "Hvilke?", True),
+    ("list", "Kreftforeningen, KS og Kreftregisteret deltar.", "Hvilke deltar?", True),
+    ("list", "Kreftforeningen deltar.", "Hvilke deltar?", False),
+    ("definition", "Et pakkeforløp er et standardisert forløp.", "Hva er et pakkeforløp?", True),
+    ("goal", "Tiårsmål 2 Eliminere livmorhalskreft", "Hvilket tiårsmål?", True),
+]
+
+
+@pytest.mark.parametrize(("kind", "passage", "question", "expected"), CASES)
+def test_has_answer_form(kind: str, passage: str, question: str, expected: bool) -> None:
+    assert has_answer_form(kind, passage, question) is expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("passage", "focus_word", "near"),
+    [
+        ("I 2023 fikk 38 000 personer kreft i Norge.", "kreft", True),
+        ("Lungekreft er vanlig. " + "Ord " * 45 + "Det er 12 sentre.", "Lungekreft", False),
+    ],
+)
+def test_form_distance_is_about_the_focus(passage: str, focus_word: str, near: bool) -> None:
+    position = passage.index(focus_word)
+    distance = form_distance("count", passage, "Hvor mange?", [position])
+    assert (distance < 10) is near
+    assert form_distance("count", passage, "Hvor mange?", []) == FAR
