@@ -9,7 +9,9 @@ field ``citations`` (in the last chunk when streaming).
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -78,6 +80,27 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
+_WORD = re.compile(r"\S+")
+
+
+def cut_after_words(text: str, limit: int) -> int | None:
+    """Where ``text`` is cut to keep ``limit`` words; None when it has no more than that."""
+    ends = [m.end() for m in itertools.islice(_WORD.finditer(text), limit + 1)]
+    return ends[limit - 1] if len(ends) > limit else None
+
+
+def _unsupported(parameter: str, message: str) -> ApiError:
+    return ApiError(400, "unsupported_parameter", f"`{parameter}`: {message}")
+
+
+def _check_parameters(body: ChatCompletionRequest) -> None:
+    """400 for OpenAI parameters this endpoint cannot honour, rather than ignoring them."""
+    if body.n is not None and body.n != 1:
+        raise _unsupported("n", "only 1 is supported (there is one grounded answer); remove it.")
+    if body.stream_options is not None and not body.stream:
+        raise _unsupported("stream_options", "only allowed with `stream: true`.")
+
+
 @router.get("/models", response_model=ModelList, summary="The model list (one model)")
 async def models() -> ModelList:
     card = ModelCard(id=MODEL_ID, object="model", created=0, owned_by="kreftstrategi")
@@ -106,19 +129,31 @@ async def chat_completions(
     page, quote and offsets) and `abstained`.
     """
     question, history = _question_and_history(body)
+    _check_parameters(body)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
+    prompt_words = _words(question) + sum(_words(t.content) for t in history)
     if body.stream:
         pieces = services.answers.stream(question, history)
         first = await state.run(next, pieces)
+        stream = _Stream(
+            completion_id,
+            created,
+            body.word_limit(),
+            prompt_words if body.stream_options and body.stream_options.include_usage else None,
+        )
         return StreamingResponse(
-            _chunks(completion_id, created, first, pieces),
+            stream.events(first, pieces),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
     answer = await state.run(services.answers.answer, question, history)
     content = answer.answer + sources_text(answer)
-    prompt_words = _words(question) + sum(_words(t.content) for t in history)
+    finish = "stop"
+    limit = body.word_limit()
+    cut = cut_after_words(content, limit) if limit is not None else None
+    if cut is not None:
+        content, finish = content[:cut], "length"
     return SafeJSONResponse(
         {
             "id": completion_id,
@@ -129,7 +164,7 @@ async def chat_completions(
                 {
                     "index": 0,
                     "message": {"role": "assistant", "content": content},
-                    "finish_reason": "stop",
+                    "finish_reason": finish,
                 }
             ],
             "usage": {
@@ -143,32 +178,77 @@ async def chat_completions(
     )
 
 
-async def _chunks(
-    completion_id: str, created: int, first: str | Answer, rest: Iterator[str | Answer]
-) -> AsyncIterator[str]:
-    def chunk(delta: dict[str, str], finish: str | None = None, **extra: Any) -> str:
+class _Stream:
+    """The server-sent events of one streamed completion, cut at ``limit`` words if given."""
+
+    def __init__(
+        self, completion_id: str, created: int, limit: int | None, prompt_words: int | None
+    ):
+        self.completion_id = completion_id
+        self.created = created
+        self.limit = limit
+        self.prompt_words = prompt_words  # None: no usage chunk was asked for
+        self.sent = ""
+
+    def _event(self, choices: list[dict[str, Any]], **extra: Any) -> str:
         data = {
-            "id": completion_id,
+            "id": self.completion_id,
             "object": "chat.completion.chunk",
-            "created": created,
+            "created": self.created,
             "model": MODEL_ID,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            "choices": choices,
             **extra,
         }
         return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
-    yield chunk({"role": "assistant", "content": ""})
-    item = first
-    remaining = iterate_in_threadpool(rest)
-    while True:
+    def chunk(self, delta: dict[str, str], finish: str | None = None, **extra: Any) -> str:
+        return self._event([{"index": 0, "delta": delta, "finish_reason": finish}], **extra)
+
+    def content(self, text: str) -> tuple[str, bool]:
+        """The part of ``text`` within the word limit, and whether the limit cut it."""
+        if self.limit is None:
+            self.sent += text
+            return text, False
+        cut = cut_after_words(self.sent + text, self.limit)
+        kept = text if cut is None else text[: max(0, cut - len(self.sent))]
+        self.sent += kept
+        return kept, cut is not None
+
+    async def events(self, first: str | Answer, rest: Iterator[str | Answer]) -> AsyncIterator[str]:
+        yield self.chunk({"role": "assistant", "content": ""})
+        item = first
+        remaining = iterate_in_threadpool(rest)
+        answer: Answer | None = None
+        while True:
+            text = sources_text(item) if isinstance(item, Answer) else item
+            kept, cut = self.content(text)
+            if kept:
+                yield self.chunk({"content": kept})
+            if isinstance(item, Answer) or cut:
+                answer = item if isinstance(item, Answer) else await _final(remaining)
+                break
+            try:
+                item = await remaining.__anext__()
+            except StopAsyncIteration:
+                break
+        if answer is not None:
+            citations = [c.model_dump() for c in answer.citations]
+            finish = "length" if self.limit is not None and cut else "stop"
+            yield self.chunk({}, finish, citations=citations, abstained=answer.abstained)
+        if self.prompt_words is not None:
+            completion = _words(self.sent)
+            usage = {
+                "prompt_tokens": self.prompt_words,
+                "completion_tokens": completion,
+                "total_tokens": self.prompt_words + completion,
+            }
+            yield self._event([], usage=usage)
+        yield "data: [DONE]\n\n"
+
+
+async def _final(remaining: AsyncIterator[str | Answer]) -> Answer | None:
+    """Drain the rest of a cut stream for its closing Answer (the citations)."""
+    async for item in remaining:
         if isinstance(item, Answer):
-            yield chunk({"content": sources_text(item)})
-            citations = [c.model_dump() for c in item.citations]
-            yield chunk({}, "stop", citations=citations, abstained=item.abstained)
-            break
-        yield chunk({"content": item})
-        try:
-            item = await remaining.__anext__()
-        except StopAsyncIteration:
-            break
-    yield "data: [DONE]\n\n"
+            return item
+    return None
