@@ -16,7 +16,7 @@ import assistant.api
 from assistant.api.app import create_app
 from assistant.launcher import Services
 from assistant.settings import CorpusSettings, IndexSettings, Settings
-from tests.api.live import Keyed, live_server
+from tests.api.live import LOCAL, Keyed, live_server
 
 ENDPOINTS = {
     ("/v1/ask", "post"),
@@ -70,7 +70,7 @@ def test_the_lifespan_loads_the_services_once_building_a_missing_index(
     holder = app.state.api.holder
     assert holder.services is None  # nothing is loaded before start-up
 
-    with TestClient(app) as client:
+    with TestClient(app, base_url=LOCAL) as client:
         loaded = holder.services
         ready = client.get("/readyz")
         client.post("/v1/ask", json={"question": "Hva er tiårsmål 2?"})

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from assistant.api.security import KeyStore
 from assistant.cli import main
 from assistant.index.store import current_build
+from tests.api.live import LOCAL
 
 
 @pytest.mark.usefixtures("cli_env")
@@ -67,7 +68,7 @@ def test_serve_builds_the_missing_index_then_serves_on_loopback(
     assert "building it" in err
     assert "Open access" in err
     assert (serve_env["host"], serve_env["port"]) == ("127.0.0.1", 8123)
-    with TestClient(serve_env["app"]) as client:
+    with TestClient(serve_env["app"], base_url=LOCAL) as client:
         assert client.get("/readyz").json()["build"] == current_build(warm_index_dir).name
         assert client.post("/v1/ask", json={"question": "Hva er tiårsmål 2?"}).status_code == 200
 

@@ -44,7 +44,7 @@ async def readyz(state: StateDep) -> Ready:
             f"({index.passed_over}); {index.path.name} is the newest complete build that verifies."
         )
     else:
-        reason = "It is the build in service and every file matches its manifest."
+        reason = "It is the build in service on disk, and its files match its manifest."
     return Ready(
         status="ready",
         build=index.path.name,
