@@ -24,6 +24,7 @@ from assistant.api.holder import ServicesHolder
 from assistant.api.middleware import (
     AccessLogMiddleware,
     BodyLimitMiddleware,
+    DocsPolicyMiddleware,
     ErrorShapeMiddleware,
     HostCheckMiddleware,
 )
@@ -125,6 +126,7 @@ def create_app(
         )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.server.max_body_bytes)
     app.add_middleware(ErrorShapeMiddleware)
+    app.add_middleware(DocsPolicyMiddleware, paths=["/docs", "/redoc"])
     app.add_middleware(HostCheckMiddleware, allowed=allowed_hosts(settings.server))
     app.add_middleware(AccessLogMiddleware)  # the last added runs first: every request logged
     if state.open_access:

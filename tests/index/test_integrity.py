@@ -181,16 +181,3 @@ def test_ask_without_a_verified_build_says_so_in_one_line(index_dir: Path, tmp_p
     assert "bm25/vocab.index.json is missing" in lines[0]
     assert "Traceback" not in done.stderr
     assert done.stdout == ""
-
-
-def test_search_from_another_folder_names_the_full_path_and_how_to_point_elsewhere(
-    tmp_path: Path,
-) -> None:
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    done = run_cli("search", "HPV", cwd=elsewhere)
-    assert done.returncode == 2
-    assert done.stderr.splitlines() == [
-        f"assistant: No index found in {elsewhere.resolve() / 'index'}. Run `assistant ingest` "
-        "to build it, or point to another index folder with --index or ASSISTANT_INDEX__DIR."
-    ]

@@ -101,7 +101,12 @@ def _check_parameters(body: ChatCompletionRequest) -> None:
         raise _unsupported("stream_options", "only allowed with `stream: true`.")
 
 
-@router.get("/models", response_model=ModelList, summary="The model list (one model)")
+@router.get(
+    "/models",
+    response_model=ModelList,
+    summary="The model list (one model)",
+    responses=errors(400, 401, 413, 429),
+)
 async def models() -> ModelList:
     card = ModelCard(id=MODEL_ID, object="model", created=0, owned_by="kreftstrategi")
     return ModelList(object="list", data=[card])
