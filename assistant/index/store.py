@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -46,7 +45,6 @@ from assistant.ingest.goals import GoalRegistry
 from assistant.ingest.sentences import SentenceUnit
 
 FORMAT_VERSION = 1
-_WRITER_PID = re.compile(r"(\d+)\.(?:partial|tmp)$")
 _REBUILD = (
     "Run `assistant ingest` to build it, or point to another index folder with --index "
     "or ASSISTANT_INDEX__DIR."
@@ -161,41 +159,6 @@ def _complete_builds(builds: Path) -> list[Path]:
     if not builds.is_dir():
         return []
     return sorted((p for p in builds.iterdir() if not p.name.startswith(".")), reverse=True)
-
-
-def _writer_is_gone(name: str) -> bool:
-    """Whether the process whose id ends a leftover's name (``…-<pid>.partial``) has exited."""
-    found = _WRITER_PID.search(name)
-    pid = int(found.group(1)) if found else 0
-    if pid <= 0:
-        return True
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
-def remove_leftovers(index_dir: Path) -> list[str]:
-    """Remove the partial builds and pointer files of ingests that are no longer running.
-
-    Returns the names removed. Called at the start of every ingest.
-    """
-    removed = []
-    leftovers = [*(index_dir / "builds").glob(".*.partial"), *index_dir.glob(".CURRENT.*.tmp")]
-    for leftover in leftovers:
-        if leftover.is_dir():
-            if _writer_is_gone(leftover.name):
-                shutil.rmtree(leftover, ignore_errors=True)
-                removed.append(leftover.name)
-        elif _writer_is_gone(leftover.name):
-            leftover.unlink(missing_ok=True)
-            removed.append(leftover.name)
-    return removed
 
 
 def pointed_build(index_dir: Path) -> Path:

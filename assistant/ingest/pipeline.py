@@ -21,7 +21,8 @@ from assistant.corpus.loaders import LoadError, SourceText, load
 from assistant.corpus.manifest import Manifest
 from assistant.index.bm25 import BM25Index
 from assistant.index.cache import EmbeddingCache
-from assistant.index.store import FORMAT_VERSION, remove_leftovers, write_build
+from assistant.index.leftovers import remove_leftovers
+from assistant.index.store import FORMAT_VERSION, write_build
 from assistant.ingest.chunking import Chunk, chunk_document
 from assistant.ingest.document import Document, build_document
 from assistant.ingest.goals import GoalRegistry

@@ -9,19 +9,13 @@ field ``citations`` (in the last chunk when streaming).
 
 from __future__ import annotations
 
-import itertools
-import json
-import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response, StreamingResponse
-from starlette.concurrency import iterate_in_threadpool
 
-from assistant.answer.models import Answer, Turn
+from assistant.answer.models import Turn
 from assistant.api.deps import ServicesDep, StateDep
 from assistant.api.errors import ApiError, SafeJSONResponse
 from assistant.api.openai_schemas import (
@@ -31,6 +25,7 @@ from assistant.api.openai_schemas import (
     ModelCard,
     ModelList,
 )
+from assistant.api.openai_stream import CompletionStream, cut_after_words, sources_text, words
 from assistant.api.routers.ask import EMPTY_QUESTION
 from assistant.api.routers.responses import AUTHED, errors
 from assistant.api.schemas import has_text
@@ -42,18 +37,6 @@ CHUNKS_DOC = (
     "`choices[0].delta.content` is a piece of the text; the last chunk has `finish_reason: "
     '"stop"` and the extra field `citations`; then `data: [DONE]`.'
 )
-
-
-def sources_text(answer: Answer) -> str:
-    """The citations as a 'Kilder:' list to append to the answer text."""
-    if not answer.citations:
-        return ""
-    lines = ["", "", "Nærmeste avsnitt:" if answer.abstained else "Kilder:"]
-    for c in answer.citations:
-        page = f", s. {c.page}" if c.page else ""
-        quote = " ".join(c.quote.split())
-        lines.append(f"[{c.n}] {c.title} – {c.section}{page}: «{quote}»")
-    return "\n".join(lines)
 
 
 def _question_and_history(body: ChatCompletionRequest) -> tuple[str, list[Turn]]:
@@ -74,19 +57,6 @@ def _question_and_history(body: ChatCompletionRequest) -> tuple[str, list[Turn]]
         if m.role in ("user", "assistant") and m.text().strip()
     ]
     return last.text(), history
-
-
-def _words(text: str) -> int:
-    return len(text.split())
-
-
-_WORD = re.compile(r"\S+")
-
-
-def cut_after_words(text: str, limit: int) -> int | None:
-    """Where ``text`` is cut to keep ``limit`` words; None when it has no more than that."""
-    ends = [m.end() for m in itertools.islice(_WORD.finditer(text), limit + 1)]
-    return ends[limit - 1] if len(ends) > limit else None
 
 
 def _unsupported(parameter: str, message: str) -> ApiError:
@@ -137,11 +107,11 @@ async def chat_completions(
     _check_parameters(body)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
-    prompt_words = _words(question) + sum(_words(t.content) for t in history)
+    prompt_words = words(question) + sum(words(t.content) for t in history)
     if body.stream:
         pieces = services.answers.stream(question, history)
         first = await state.run(next, pieces)
-        stream = _Stream(
+        stream = CompletionStream(
             completion_id,
             created,
             body.word_limit(),
@@ -174,86 +144,10 @@ async def chat_completions(
             ],
             "usage": {
                 "prompt_tokens": prompt_words,
-                "completion_tokens": _words(content),
-                "total_tokens": prompt_words + _words(content),
+                "completion_tokens": words(content),
+                "total_tokens": prompt_words + words(content),
             },
             "citations": [c.model_dump() for c in answer.citations],
             "abstained": answer.abstained,
         }
     )
-
-
-class _Stream:
-    """The server-sent events of one streamed completion, cut at ``limit`` words if given."""
-
-    def __init__(
-        self, completion_id: str, created: int, limit: int | None, prompt_words: int | None
-    ):
-        self.completion_id = completion_id
-        self.created = created
-        self.limit = limit
-        self.prompt_words = prompt_words  # None: no usage chunk was asked for
-        self.sent = ""
-
-    def _event(self, choices: list[dict[str, Any]], **extra: Any) -> str:
-        data = {
-            "id": self.completion_id,
-            "object": "chat.completion.chunk",
-            "created": self.created,
-            "model": MODEL_ID,
-            "choices": choices,
-            **extra,
-        }
-        return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
-
-    def chunk(self, delta: dict[str, str], finish: str | None = None, **extra: Any) -> str:
-        return self._event([{"index": 0, "delta": delta, "finish_reason": finish}], **extra)
-
-    def content(self, text: str) -> tuple[str, bool]:
-        """The part of ``text`` within the word limit, and whether the limit cut it."""
-        if self.limit is None:
-            self.sent += text
-            return text, False
-        cut = cut_after_words(self.sent + text, self.limit)
-        kept = text if cut is None else text[: max(0, cut - len(self.sent))]
-        self.sent += kept
-        return kept, cut is not None
-
-    async def events(self, first: str | Answer, rest: Iterator[str | Answer]) -> AsyncIterator[str]:
-        yield self.chunk({"role": "assistant", "content": ""})
-        item = first
-        remaining = iterate_in_threadpool(rest)
-        answer: Answer | None = None
-        while True:
-            text = sources_text(item) if isinstance(item, Answer) else item
-            kept, cut = self.content(text)
-            if kept:
-                yield self.chunk({"content": kept})
-            if isinstance(item, Answer) or cut:
-                answer = item if isinstance(item, Answer) else await _final(remaining)
-                break
-            try:
-                item = await remaining.__anext__()
-            except StopAsyncIteration:
-                break
-        if answer is not None:
-            citations = [c.model_dump() for c in answer.citations]
-            finish = "length" if self.limit is not None and cut else "stop"
-            yield self.chunk({}, finish, citations=citations, abstained=answer.abstained)
-        if self.prompt_words is not None:
-            completion = _words(self.sent)
-            usage = {
-                "prompt_tokens": self.prompt_words,
-                "completion_tokens": completion,
-                "total_tokens": self.prompt_words + completion,
-            }
-            yield self._event([], usage=usage)
-        yield "data: [DONE]\n\n"
-
-
-async def _final(remaining: AsyncIterator[str | Answer]) -> Answer | None:
-    """Drain the rest of a cut stream for its closing Answer (the citations)."""
-    async for item in remaining:
-        if isinstance(item, Answer):
-            return item
-    return None
