@@ -42,6 +42,27 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     return settings
 
 
+def load_services_noting_fallback(settings: Settings, **kwargs: Any) -> Any:
+    """``load_services``, saying on stderr (one line) when a damaged build was passed over."""
+    from assistant.launcher import load_services
+
+    services = load_services(settings, **kwargs)
+    if services.index.fallback_notice:
+        print(f"assistant: {services.index.fallback_notice}", file=sys.stderr)
+    return services
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     from assistant.launcher import ingest
 
@@ -77,9 +98,7 @@ def _queries(text: str) -> list[str]:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from assistant.launcher import load_services
-
-    services = load_services(settings_from_args(args))
+    services = load_services_noting_fallback(settings_from_args(args))
     filters = _filters(args)
     for query in _queries(args.query):
         hits = services.retriever.search(query, k=args.k, mode=args.mode, filters=filters)
@@ -114,9 +133,7 @@ def _render(answer: Any) -> str:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from assistant.launcher import load_services
-
-    services = load_services(settings_from_args(args))
+    services = load_services_noting_fallback(settings_from_args(args))
     filters = _filters(args)
     for question in _queries(args.question):
         answer = services.answers.answer(question, filters=filters, mode=args.mode)
@@ -129,9 +146,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     from assistant.answer.models import Turn
-    from assistant.launcher import load_services
 
-    services = load_services(settings_from_args(args))
+    services = load_services_noting_fallback(settings_from_args(args))
     history: list[Turn] = []
     print("Still et spørsmål om kreftstrategien (tom linje eller Ctrl-D avslutter).")
     while True:
@@ -182,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search", help="Ranked chunks for a query (retrieval debugging).")
     p.add_argument("query", help="The query, or '-' to read one query per line from stdin.")
-    p.add_argument("-k", type=int, default=5, help="How many chunks (default 5).")
+    p.add_argument("-k", type=positive_int, default=5, help="How many chunks (default 5).")
     p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default=None)
     p.add_argument("--json", action="store_true", help="Print JSON.")
     p.add_argument("--index", help="Index folder (default: settings).")

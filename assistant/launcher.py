@@ -55,16 +55,30 @@ def load_services(
     embedder: AssistantEmbedding | None = None,
     build_if_missing: bool = False,
     progress: Callable[[int, str], Any] | None = None,
+    fallback: bool = True,
 ) -> Services:
-    """Load the index (building it first if asked and missing) and the services on it."""
+    """Load the index (building it first if asked and missing) and the services on it.
+
+    A damaged build in service is passed over for an older one that verifies when
+    ``fallback`` (``services.index.fallback_notice`` says so); else IndexDamagedError.
+    """
     embedder = embedder or build_embedder(settings.embedding)
+
+    def load() -> LoadedIndex:
+        return load_index(
+            settings.index.dir,
+            embedder.embedder_id,
+            verify_hashes=settings.index.verify_hashes,
+            fallback=fallback,
+        )
+
     try:
-        index = load_index(settings.index.dir, embedder.embedder_id)
+        index = load()
     except IndexMissingError:
         if not build_if_missing:
             raise
         ingest(settings, embedder, progress)
-        index = load_index(settings.index.dir, embedder.embedder_id)
+        index = load()
     retriever = HybridRetriever(index, embedder, settings.retrieval)
     answers = AnswerService(
         index,

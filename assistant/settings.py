@@ -34,6 +34,10 @@ class IndexSettings(BaseModel):
     keep_builds: int = Field(
         2, ge=1, description="How many complete index builds to keep on disk (newest first)."
     )
+    verify_hashes: bool = Field(
+        True,
+        description="Check every build file's SHA-256 on load (sizes are always checked).",
+    )
 
 
 class EmbeddingSettings(BaseModel):
@@ -50,6 +54,11 @@ class EmbeddingSettings(BaseModel):
         "passage: ", description="Prefix for passages (sentence-transformers)."
     )
     batch_size: int = Field(16, ge=1, description="Passages embedded per batch during ingest.")
+    query_cache_size: int = Field(
+        1024,
+        ge=0,
+        description="Query vectors kept for repeated questions (least recently used go; 0: off).",
+    )
 
 
 class ChunkingSettings(BaseModel):
@@ -117,6 +126,19 @@ class ServerSettings(BaseModel):
         Path("data"), description="Folder for API keys, feedback, conversations."
     )
     rate_limit_per_minute: int = Field(120, ge=1, description="Requests per minute per API key.")
+    failed_auth_per_minute: int = Field(
+        5,
+        ge=1,
+        description="Wrong API keys allowed per client address per minute; then 429 for a while.",
+    )
+    allowed_hosts: list[str] | None = Field(
+        None,
+        description=(
+            "Host names requests may be addressed to (the Host header), against DNS rebinding; "
+            "'*.example.org' allows a domain, '*' any. Default: localhost, 127.0.0.1 and ::1 "
+            "when the server listens on loopback, else any."
+        ),
+    )
     max_body_bytes: int = Field(64_000, ge=1024, description="Largest accepted request body.")
     max_question_chars: int = Field(1000, ge=10, description="Longest accepted question.")
     answer_threads: int | None = Field(

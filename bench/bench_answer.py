@@ -37,8 +37,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--set", default="eval/questions.yaml")
+    parser.add_argument(
+        "--query-cache",
+        action="store_true",
+        help="Keep the query-vector cache on (off by default: the rounds repeat the questions, "
+        "so with it every round after the first would skip the model).",
+    )
     args = parser.parse_args()
-    settings = get_settings()
+    settings = get_settings().model_copy(deep=True)
+    if not args.query_cache:
+        settings.embedding.query_cache_size = 0
 
     began = time.perf_counter()
     embedder = build_embedder(settings.embedding)
@@ -71,7 +79,11 @@ def main() -> None:
             stages["compose"].append((t3 - t2) * 1000)
             stages["total"].append(answer.timings_ms.total)
 
-    print(f"questions: {len(questions)} x {args.rounds} rounds (extractive, warm, in-process)")
+    cache = f"query cache {settings.embedding.query_cache_size}"
+    print(
+        f"questions: {len(questions)} x {args.rounds} rounds (extractive, warm, in-process, "
+        f"{cache})"
+    )
     print(f"model load: {model_s * 1000:.0f} ms")
     print(
         f"index load: best {min(loads) * 1000:.1f} ms, "

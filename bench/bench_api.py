@@ -8,12 +8,15 @@ and the error count. Extractive mode. Every loop is bounded in time and count.
 
     python bench/bench_api.py [--clients 8] [--seconds 20]
     python bench/bench_api.py --clients 1,8 --answer-threads 1,2,4,40
+    python bench/bench_api.py --clients 8,32 --query-cache 1024,0
 
 ``--answer-threads`` is how many answers the server computes at once (requests
 beyond wait in the event loop); 40 is what a plain ``def`` endpoint gets from
 the default thread pool. With several values (or client counts) each
 combination runs against a fresh server; compare the rows of one run, not
-absolute figures across machines.
+absolute figures across machines. ``--query-cache`` sets the server's
+query-vector cache size (0: off); the clients cycle through the question set,
+so with the cache on most questions are repeats, as for the chat's examples.
 """
 
 from __future__ import annotations
@@ -44,9 +47,16 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(port: int, answer_threads: int, log: Path) -> subprocess.Popen[bytes]:
+def start_server(
+    port: int, answer_threads: int, query_cache: int | None, log: Path
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
+        **(
+            {"ASSISTANT_EMBEDDING__QUERY_CACHE_SIZE": str(query_cache)}
+            if query_cache is not None
+            else {}
+        ),
         "ASSISTANT_SERVER__OPEN_ACCESS": "true",
         "ASSISTANT_SERVER__RATE_LIMIT_PER_MINUTE": "100000000",
         "GRADIO_ANALYTICS_ENABLED": "False",
@@ -125,12 +135,17 @@ async def load(
 
 
 def run(
-    questions: list[str], clients: int, seconds: float, warmup_s: float, answer_threads: int
-) -> dict[str, float]:
+    questions: list[str],
+    clients: int,
+    seconds: float,
+    warmup_s: float,
+    answer_threads: int,
+    query_cache: int | None = None,
+) -> dict[str, float | str]:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_api_server_{port}.log"
-    server = start_server(port, answer_threads, log)
+    server = start_server(port, answer_threads, query_cache, log)
     try:
         wait_ready(base_url, server)
         asyncio.run(load(base_url, questions, clients, warmup_s))
@@ -141,6 +156,7 @@ def run(
     return {
         "clients": clients,
         "answer_threads": answer_threads,
+        "query_cache": "default" if query_cache is None else query_cache,
         "requests": len(latencies),
         "errors": errors,
         "rps": round(len(latencies) / elapsed, 1),
@@ -157,6 +173,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="Measured seconds per run.")
     parser.add_argument("--warmup", type=float, default=3.0, help="Unmeasured seconds first.")
     parser.add_argument("--answer-threads", default="", help="Server setting(s) (comma list).")
+    parser.add_argument(
+        "--query-cache", default="", help="Server query-vector cache size(s), 0 = off (comma list)."
+    )
     parser.add_argument("--set", default="eval/questions.yaml", help="Question set.")
     parser.add_argument("--json", action="store_true", help="Print one JSON line per run.")
     args = parser.parse_args()
@@ -166,25 +185,27 @@ def main() -> None:
 
     threads = [int(t) for t in args.answer_threads.split(",") if t] or [DEFAULT_ANSWER_WORKERS]
     clients = [int(c) for c in args.clients.split(",") if c]
+    caches: list[int | None] = [int(c) for c in args.query_cache.split(",") if c] or [None]
     print(
         f"POST /v1/ask, {len(questions)} questions, extractive, loopback, "
         f"{args.seconds:.0f} s per run after {args.warmup:.0f} s warm-up, {os.cpu_count()} cores",
         file=sys.stderr,
     )
-    header = f"{'clients':>7} {'threads':>7} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} "
-    print(header + f"{'p99 ms':>8} {'max ms':>8} {'requests':>8} {'errors':>6}")
+    header = f"{'clients':>7} {'threads':>7} {'qcache':>7} {'req/s':>7} {'p50 ms':>8} "
+    print(header + f"{'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'requests':>8} {'errors':>6}")
     for n in clients:
         for t in threads:
-            row = run(questions, n, args.seconds, args.warmup, t)
-            if args.json:
-                print(json.dumps(row))
-                continue
-            print(
-                f"{row['clients']:>7} {row['answer_threads']:>7} {row['rps']:>7} "
-                f"{row['p50_ms']:>8} {row['p95_ms']:>8} {row['p99_ms']:>8} {row['max_ms']:>8} "
-                f"{row['requests']:>8} {row['errors']:>6}",
-                flush=True,
-            )
+            for cache in caches:
+                row = run(questions, n, args.seconds, args.warmup, t, cache)
+                if args.json:
+                    print(json.dumps(row))
+                    continue
+                print(
+                    f"{row['clients']:>7} {row['answer_threads']:>7} {row['query_cache']:>7} "
+                    f"{row['rps']:>7} {row['p50_ms']:>8} {row['p95_ms']:>8} {row['p99_ms']:>8} "
+                    f"{row['max_ms']:>8} {row['requests']:>8} {row['errors']:>6}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

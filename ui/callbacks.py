@@ -19,7 +19,7 @@ import gradio as gr
 
 from assistant.answer.context import EvidenceContext, QuoteInContext, UnknownDocumentError
 from assistant.answer.models import Answer, Turn
-from assistant.feedback import Feedback, FeedbackError, FeedbackStore
+from assistant.feedback import Feedback, FeedbackError, FeedbackStorageError, FeedbackStore
 from assistant.launcher import Services
 from assistant.retrieval.hybrid import Filters
 from ui import render
@@ -170,7 +170,7 @@ class ChatCallbacks:
                 store.update(session["feedback_id"], rating=rating)  # type: ignore[arg-type]
         except (FeedbackError, OSError) as exc:
             log.exception("Feedback could not be stored")
-            status = render.feedback_status(f"Tilbakemeldingen ble ikke lagret: {exc}", "error")
+            status = render.feedback_status(_not_saved("Tilbakemeldingen", exc), "error")
             return status, session, *_skip(2)
         status = render.feedback_status(
             f"{THANKS} Skriv gjerne en kommentar.", "thanks", session["feedback_id"]
@@ -187,7 +187,7 @@ class ChatCallbacks:
             self.get_feedback().update(session["feedback_id"], comment=(comment or "").strip())
         except (FeedbackError, OSError) as exc:
             log.exception("Feedback comment could not be stored")
-            return render.feedback_status(f"Kommentaren ble ikke lagret: {exc}", "error"), session
+            return render.feedback_status(_not_saved("Kommentaren", exc), "error"), session
         status = render.feedback_status(
             f"{THANKS} Kommentaren er lagret.", "thanks", session["feedback_id"]
         )
@@ -222,6 +222,19 @@ def area_choices(services: Services) -> list[tuple[str, int]]:
 
 def _skip(n: int) -> tuple[Any, ...]:
     return tuple(gr.skip() for _ in range(n))
+
+
+STORAGE_FAILED = (
+    "{what} ble ikke lagret: tjenesten får ikke skrevet til datamappen sin. "
+    "Si fra til den som drifter tjenesten."
+)
+
+
+def _not_saved(what: str, exc: Exception) -> str:
+    """The chat's Norwegian line for feedback that could not be stored."""
+    if isinstance(exc, FeedbackStorageError | OSError):
+        return STORAGE_FAILED.format(what=what)  # the server log has the details
+    return f"{what} ble ikke lagret: {exc}"
 
 
 def _feedback(session: Session, rating: str) -> Feedback:

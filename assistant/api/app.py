@@ -16,15 +16,22 @@ from contextlib import asynccontextmanager
 from anyio import to_thread
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 
 from assistant.api.deps import ApiState, get_caller
 from assistant.api.errors import SafeJSONResponse, install_error_handlers
 from assistant.api.holder import ServicesHolder
-from assistant.api.middleware import AccessLogMiddleware, BodyLimitMiddleware
+from assistant.api.middleware import (
+    AccessLogMiddleware,
+    BodyLimitMiddleware,
+    DocsPolicyMiddleware,
+    ErrorShapeMiddleware,
+    HostCheckMiddleware,
+)
 from assistant.api.openapi import install_openapi
 from assistant.api.ratelimit import RateLimiter
 from assistant.api.routers import admin, ask, documents, goals, health, openai_compat, search
-from assistant.api.security import KeyStore, open_access
+from assistant.api.security import KeyStore, allowed_hosts, open_access
 from assistant.launcher import Services
 from assistant.settings import Settings
 
@@ -36,14 +43,18 @@ verbatim quotes.
 
 **Authentication.** Send `Authorization: Bearer <key>`; an administrator creates keys with
 `assistant keys create --name …` (only a hash is stored). A server on a loopback address
-is open by default (`ASSISTANT_SERVER__OPEN_ACCESS` overrides). `/healthz`, `/readyz` and
-this documentation need no key.
+is open by default (`ASSISTANT_SERVER__OPEN_ACCESS` overrides): it then accepts any Bearer
+value that is not a revoked key, so OpenAI clients (which must send one) work as they are.
+Wrong keys are limited per client address (`too_many_failed_keys`, 429 with `Retry-After`).
+`/healthz`, `/readyz` and this documentation need no key. Requests must be addressed to an
+allowed host name (`ASSISTANT_SERVER__ALLOWED_HOSTS`; loopback names on loopback).
 
 **Errors** are always JSON: `{"error": {"code": "…", "message": "…"}}`. The `code` is
 stable (`invalid_request`, `malformed_json`, `invalid_question`, `invalid_filter`,
-`mode_unavailable`, `missing_api_key`, `invalid_api_key`, `rate_limited` (with
-`Retry-After`), `body_too_large`, `document_not_found`, `model_not_found`,
-`index_not_ready`, …); the `message` says what to fix.
+`mode_unavailable`, `unsupported_parameter`, `missing_api_key`, `invalid_api_key`,
+`rate_limited` and `too_many_failed_keys` (with `Retry-After`), `body_too_large`,
+`invalid_host`, `document_not_found`, `model_not_found`, `index_not_ready`,
+`index_damaged`, …); the `message` says what to fix.
 
 **Citations.** An answer's text carries `[n]` markers; `citations[n-1]` holds the quote,
 which is exactly `text[start:end]` of `GET /v1/documents/{document_id}`.
@@ -79,6 +90,7 @@ def create_app(
         limiter=RateLimiter(settings.server.rate_limit_per_minute),
         open_access=open_access(settings.server),
         answer_workers=answer_workers or settings.server.answer_threads or DEFAULT_ANSWER_WORKERS,
+        failed_keys=RateLimiter(settings.server.failed_auth_per_minute),
     )
 
     @asynccontextmanager
@@ -87,7 +99,8 @@ def create_app(
             await to_thread.run_sync(holder.load, build_if_missing)
         yield
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from files in the fastapi-offline package: /docs works offline.
+    app = FastAPIOffline(
         title="Kreftstrategi-assistenten",
         version="1.0.0",
         description=DESCRIPTION,
@@ -112,7 +125,10 @@ def create_app(
             max_age=600,
         )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.server.max_body_bytes)
-    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(ErrorShapeMiddleware)
+    app.add_middleware(DocsPolicyMiddleware, paths=["/docs", "/redoc"])
+    app.add_middleware(HostCheckMiddleware, allowed=allowed_hosts(settings.server))
+    app.add_middleware(AccessLogMiddleware)  # the last added runs first: every request logged
     if state.open_access:
         _mount_chat(app, holder)
     else:

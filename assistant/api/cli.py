@@ -28,16 +28,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from assistant.api.app import create_app
     from assistant.api.holder import WARM_UP_QUESTION
     from assistant.api.security import KeyStore, open_access
-    from assistant.index.store import IndexMissingError, current_build
-    from assistant.launcher import load_services
+    from assistant.cli import load_services_noting_fallback
+    from assistant.index.store import IndexMissingError, pointed_build
 
     settings = settings_from_args(args)
     server = settings.server
     try:
-        current_build(settings.index.dir)
+        pointed_build(settings.index.dir)
     except IndexMissingError:
         print("No index yet: building it from the corpus first …", file=sys.stderr)
-    services = load_services(settings, build_if_missing=True, progress=progress_bar)
+    services = load_services_noting_fallback(settings, build_if_missing=True, progress=progress_bar)
     services.answers.answer(WARM_UP_QUESTION)  # the first request should not pay for warm-up
     _configure_logging()
     if open_access(server):

@@ -7,6 +7,7 @@ would cost every request a hop to the thread pool.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import weakref
 from collections.abc import Callable
@@ -22,11 +23,12 @@ from assistant.api.errors import ApiError
 from assistant.api.holder import ServicesHolder
 from assistant.api.middleware import KEY_NAME_STATE
 from assistant.api.ratelimit import RateLimiter
-from assistant.api.security import KeyStore
+from assistant.api.security import KeyStore, KeyStoreUnavailableError
 from assistant.launcher import Services
 from assistant.settings import Settings
 
 ANONYMOUS = "anonymous"
+log = logging.getLogger("assistant.api")
 T = TypeVar("T")
 
 
@@ -40,6 +42,8 @@ class ApiState:
     limiter: RateLimiter
     open_access: bool
     answer_workers: int
+    failed_keys: RateLimiter = field(default_factory=lambda: RateLimiter(5))
+    """Wrong API keys allowed per client address (a token bucket per address)."""
     _slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter] = field(
         default_factory=weakref.WeakKeyDictionary
     )
@@ -96,18 +100,21 @@ async def get_caller(
     state: StateDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller:
-    """Authenticate (401) and rate-limit (429 with Retry-After) the request."""
+    """Authenticate (401) and rate-limit (429 with Retry-After) the request.
+
+    Under open access a Bearer value that is no known key is accepted (OpenAI
+    clients must send one); a revoked key is refused either way. Wrong keys are
+    limited per client address: past ``failed_auth_per_minute`` the address gets
+    429 for every key until its bucket refills.
+    """
+    host = request.client.host if request.client else "unknown"
     if credentials is not None:
-        key = state.keys.verify(credentials.credentials)
-        if key is None:
-            raise _unauthorized("invalid_api_key", "The API key is not valid (or was revoked).")
-        caller = Caller(key.name, key.admin, f"key:{key.name}")
+        caller = _keyed_caller(state, credentials.credentials, host)
     elif request.headers.get("authorization"):
         raise _unauthorized(
             "invalid_authorization", "Send the API key as `Authorization: Bearer <key>`."
         )
     elif state.open_access:
-        host = request.client.host if request.client else "unknown"
         caller = Caller(ANONYMOUS, False, f"ip:{host}")
     else:
         raise _unauthorized(
@@ -127,6 +134,37 @@ async def get_caller(
             {"Retry-After": str(retry)},
         )
     return caller
+
+
+def _keyed_caller(state: ApiState, token: str, host: str) -> Caller:
+    """The caller a Bearer token names; 401 for a wrong one, 429 after too many from ``host``."""
+    blocked = state.failed_keys.peek(host)
+    if blocked > 0:
+        retry = max(1, math.ceil(blocked))
+        raise ApiError(
+            429,
+            "too_many_failed_keys",
+            f"Too many wrong API keys from your address. Retry in {retry} s with a valid key.",
+            {"Retry-After": str(retry)},
+        )
+    try:
+        key = state.keys.match(token)
+    except KeyStoreUnavailableError as exc:
+        log.error("%s", exc)
+        raise ApiError(
+            503,
+            "key_store_unavailable",
+            "API keys cannot be checked right now (the server's data folder cannot be read). "
+            "Try again later; the administrator has been told in the log.",
+        ) from exc
+    if key is not None and key.revoked_at is None:
+        return Caller(key.name, key.admin, f"key:{key.name}")
+    if key is None and state.open_access:
+        return Caller(ANONYMOUS, False, f"ip:{host}")
+    state.failed_keys.acquire(host)
+    what = f"revoked key '{key.name}'" if key is not None else "unknown key"
+    log.warning("Refused an API key from %s: %s", host, what)
+    raise _unauthorized("invalid_api_key", "The API key is not valid (or was revoked).")
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

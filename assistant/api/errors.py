@@ -32,6 +32,8 @@ _STATUS_CODES = {
     415: "unsupported_media_type",
     429: "rate_limited",
 }
+FASTAPI_BODY_ERROR = "There was an error parsing the body"
+_UTF8_HINT = "Encode it as UTF-8 and send it with Content-Type: application/json."
 _JSON_HINT = 'Send a JSON object with Content-Type: application/json, e.g. {"question": "…"}.'
 
 
@@ -96,7 +98,9 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     invalid_json = next((e for e in errors if e.get("type") == "json_invalid"), None)
     if invalid_json is not None:
         where = invalid_json.get("loc", ("body", 0))[-1]
-        reason = (invalid_json.get("ctx") or {}).get("error", "syntax error")
+        reason = str((invalid_json.get("ctx") or {}).get("error", "syntax error"))
+        # json's messages may end in "at" already ("Unterminated string starting at")
+        reason = reason.removesuffix(" at")
         return error_response(
             400,
             "malformed_json",
@@ -115,6 +119,11 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _STATUS_CODES.get(exc.status_code, "http_error")
     message = exc.detail if isinstance(exc.detail, str) else "Request failed."
+    if exc.status_code == 400 and exc.detail == FASTAPI_BODY_ERROR:
+        # FastAPI's answer to a body it cannot decode at all, such as invalid UTF-8
+        return error_response(
+            400, "malformed_json", "The body could not be read as JSON text. " + _UTF8_HINT
+        )
     if exc.status_code == 404:
         message = "No such endpoint. See /docs for the API."
     elif exc.status_code == 405:

@@ -15,7 +15,13 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from assistant.api.errors import ApiError
-from assistant.index.store import IndexError_, IndexMismatchError, IndexMissingError, current_build
+from assistant.index.store import (
+    IndexDamagedError,
+    IndexError_,
+    IndexMismatchError,
+    IndexMissingError,
+    pointed_build,
+)
 from assistant.launcher import Services, load_services
 from assistant.settings import Settings
 
@@ -65,38 +71,48 @@ class ServicesHolder:
     def load(
         self, build_if_missing: bool = False, progress: Callable[[int, str], Any] | None = None
     ) -> None:
-        """Load at start-up; an index problem leaves the holder empty (readyz says why)."""
+        """Load at start-up; an index problem leaves the holder empty (readyz says why).
+
+        A damaged build in service is passed over for the newest older one that
+        verifies (said in the log and in /readyz).
+        """
         try:
             services = load_services(
                 self.settings, build_if_missing=build_if_missing, progress=progress
             )
             services.answers.answer(WARM_UP_QUESTION)
             self._services = services
+            if services.index.fallback_notice:
+                log.warning("%s", services.index.fallback_notice)
         except IndexError_ as exc:
-            self._problem = MISMATCH if isinstance(exc, IndexMismatchError) else NOT_READY
+            self._problem = _problem(exc)
             log.warning("Serving without an index: %s", exc)
 
     def reload(self) -> ReloadResult:
-        """Swap in the build that is current on disk, unless it is the one already served."""
+        """Swap in the build that is current on disk, unless it is the one already served.
+
+        Nothing is passed over here: a damaged new build is refused (409
+        ``index_damaged``, naming the file) and the build served stays.
+        """
         with self._reload_lock:
             old = self._services
             try:
-                build = current_build(self.settings.index.dir)
+                build = pointed_build(self.settings.index.dir)
             except IndexMissingError as exc:
                 raise ApiError(409, "index_missing", NOT_READY) from exc
             previous = old.index.path.name if old is not None else None
             if old is not None and build.resolve() == old.index.path.resolve():
                 return ReloadResult("unchanged", build.name, previous, *_size(old))
             try:
-                new = load_services(self.settings, embedder=old.embedder if old else None)
-            except IndexMismatchError as exc:
-                raise ApiError(409, "index_mismatch", MISMATCH) from exc
-            except IndexMissingError as exc:
-                raise ApiError(409, "index_missing", NOT_READY) from exc
-            try:
+                new = load_services(
+                    self.settings, embedder=old.embedder if old else None, fallback=False
+                )
                 new.answers.answer(WARM_UP_QUESTION)
+            except IndexError_ as exc:
+                log.warning("Reload refused: %s", exc)
+                raise ApiError(409, _code(exc), _reload_refusal(exc, previous)) from exc
             except Exception as exc:
-                log.exception("The new index build failed its test question")
+                log.exception("The new index build failed to load or to answer a test question")
                 raise ApiError(
                     409,
                     "index_unusable",
@@ -108,6 +124,33 @@ class ServicesHolder:
             self._services = new
             log.info("Reloaded the index: %s → %s", previous, new.index.path.name)
             return ReloadResult("reloaded", new.index.path.name, previous, *_size(new))
+
+
+def _code(exc: IndexError_) -> str:
+    if isinstance(exc, IndexDamagedError):
+        return "index_damaged"
+    return "index_mismatch" if isinstance(exc, IndexMismatchError) else "index_missing"
+
+
+def _damaged(exc: IndexDamagedError) -> str:
+    return f"The index build {exc.damage.build.name} is damaged: {exc.damage}."
+
+
+def _problem(exc: IndexError_) -> str:
+    """What /readyz says when no build could be loaded at start-up."""
+    if isinstance(exc, IndexDamagedError):
+        return (
+            f"{_damaged(exc)} No older complete build verifies. Run `assistant ingest` to "
+            "rebuild the index, then reload (POST /v1/admin/reload) or restart the server."
+        )
+    return MISMATCH if isinstance(exc, IndexMismatchError) else NOT_READY
+
+
+def _reload_refusal(exc: IndexError_, serving: str | None) -> str:
+    stays = f"the build {serving} stays in service" if serving else "nothing is served yet"
+    if isinstance(exc, IndexDamagedError):
+        return f"{_damaged(exc)} Not loaded; {stays}. Run `assistant ingest` to rebuild it."
+    return MISMATCH if isinstance(exc, IndexMismatchError) else NOT_READY
 
 
 def _size(services: Services) -> tuple[int, int]:

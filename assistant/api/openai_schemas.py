@@ -1,8 +1,10 @@
 """The OpenAI chat-completions subset ``/v1/chat/completions`` speaks.
 
 Unknown request fields (temperature, top_p, user, …) are accepted and ignored,
-as clients written for OpenAI send them. Responses carry one extra top-level
-field, ``citations``: the verbatim quotes behind the ``[n]`` markers.
+as clients written for OpenAI send them; ``n`` (only 1), ``max_tokens`` /
+``max_completion_tokens`` (a cut in words, ``finish_reason: "length"``) and
+``stream_options.include_usage`` are honoured. Responses carry one extra
+top-level field, ``citations``: the verbatim quotes behind the ``[n]`` markers.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from assistant.answer.models import Citation
-from assistant.api.schemas import Text
+from assistant.api.schemas import JsonInt, Text
 
 MODEL_ID = "kreftstrategi"
 
@@ -37,6 +39,17 @@ class ChatMessage(BaseModel):
         return self.content or ""
 
 
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    include_usage: StrictBool = Field(
+        False, description="Send a last chunk with `usage` (and no choices) before [DONE]."
+    )
+
+
+FinishReason = Literal["stop", "length"]
+
+
 class ChatCompletionRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -49,6 +62,25 @@ class ChatCompletionRequest(BaseModel):
     stream: StrictBool = Field(
         False, description="Stream chat.completion.chunk events, then [DONE]."
     )
+    stream_options: StreamOptions | None = Field(
+        None, description="With `stream: true` only (else 400 `unsupported_parameter`)."
+    )
+    n: JsonInt | None = Field(
+        None, ge=1, description="Choices to return: only 1 (else 400 `unsupported_parameter`)."
+    )
+    max_tokens: JsonInt | None = Field(
+        None,
+        ge=1,
+        description="Most words of content (the unit of `usage`); a longer answer is cut "
+        'there with `finish_reason: "length"` (the `citations` field stays whole).',
+    )
+    max_completion_tokens: JsonInt | None = Field(
+        None, ge=1, description="The same as `max_tokens` (the newer name); the smaller counts."
+    )
+
+    def word_limit(self) -> int | None:
+        limits = [v for v in (self.max_tokens, self.max_completion_tokens) if v is not None]
+        return min(limits) if limits else None
 
 
 class AssistantMessage(BaseModel):
@@ -59,7 +91,7 @@ class AssistantMessage(BaseModel):
 class Choice(BaseModel):
     index: int
     message: AssistantMessage
-    finish_reason: Literal["stop"]
+    finish_reason: FinishReason
 
 
 class Usage(BaseModel):
@@ -91,7 +123,7 @@ class ChunkDelta(BaseModel):
 class ChunkChoice(BaseModel):
     index: int
     delta: ChunkDelta
-    finish_reason: Literal["stop"] | None
+    finish_reason: FinishReason | None
 
 
 class ChatCompletionChunk(BaseModel):
@@ -104,6 +136,9 @@ class ChatCompletionChunk(BaseModel):
     choices: list[ChunkChoice]
     citations: list[Citation] | None = Field(None, description="Extra field, last chunk only.")
     abstained: bool | None = Field(None, description="Extra field, last chunk only.")
+    usage: Usage | None = Field(
+        None, description="Only in the extra last chunk (no choices) of `include_usage`."
+    )
 
 
 class ModelCard(BaseModel):

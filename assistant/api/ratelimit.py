@@ -31,6 +31,14 @@ class RateLimiter:
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def peek(self, caller: str) -> float:
+        """Seconds until ``caller`` has a token again (0.0 when it has one); takes nothing."""
+        now = self._clock()
+        with self._lock:
+            tokens, last = self._buckets.get(caller, (self.capacity, now))
+            tokens = min(self.capacity, tokens + (now - last) * self.rate)
+            return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
+
     def acquire(self, caller: str) -> float:
         """Take one token: 0.0 when allowed, else the seconds until the next token."""
         now = self._clock()

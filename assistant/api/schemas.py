@@ -222,9 +222,20 @@ class Health(BaseModel):
 
 class Ready(BaseModel):
     status: Literal["ready"]
-    build: str
+    build: str = Field(description="The index build that answers.")
     documents: int
     chunks: int
+    passed_over: str | None = Field(
+        None,
+        description="The build in service on disk, when it is damaged and `build` stands in.",
+    )
+    reason: str = Field(description="Why `build` answers, in one sentence.")
+    data_dir_writable: bool = Field(
+        description="Whether feedback and API keys can be saved in the data folder."
+    )
+    warnings: list[str] = Field(
+        default_factory=list, description="What an operator should fix, one line each."
+    )
 
 
 class ReloadResponse(BaseModel):

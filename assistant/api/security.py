@@ -15,11 +15,13 @@ import re
 import secrets
 import sqlite3
 import threading
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from assistant.data_folder import private_file
 from assistant.settings import ServerSettings
 
 KEY_PREFIX = "kst_"
@@ -38,6 +40,10 @@ CREATE TABLE IF NOT EXISTS api_keys (
 
 class KeyStoreError(ValueError):
     """A key operation that cannot be done as asked; the message says why."""
+
+
+class KeyStoreUnavailableError(KeyStoreError):
+    """The key store file cannot be opened or written (the data folder is not writable)."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,16 @@ def open_access(server: ServerSettings) -> bool:
     return is_loopback(server.host)
 
 
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def allowed_hosts(server: ServerSettings) -> list[str]:
+    """Host names requests may address: the setting, else loopback names on loopback, else any."""
+    if server.allowed_hosts is not None:
+        return list(server.allowed_hosts)
+    return list(LOOPBACK_HOSTS) if is_loopback(server.host) else ["*"]
+
+
 class KeyStore:
     """The API keys in ``<data_dir>/api_keys.sqlite3``; safe to share between threads."""
 
@@ -78,13 +94,23 @@ class KeyStore:
         self.path = Path(data_dir) / KEYS_FILE
         self._lock = threading.Lock()
         self._seen: tuple[int, int, int] | None = None
-        self._active: list[tuple[str, ApiKey]] = []
+        self._stored: list[tuple[str, ApiKey]] = []
 
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path, timeout=10)
-        connection.execute(_SCHEMA)
-        return connection
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """One short connection (0600 file in a 0700 folder); storage failures become
+        KeyStoreUnavailableError naming the folder."""
+        try:
+            private_file(self.path)
+            with closing(sqlite3.connect(self.path, timeout=10)) as db:
+                db.execute(_SCHEMA)
+                yield db
+        except (sqlite3.Error, OSError) as exc:
+            reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+            raise KeyStoreUnavailableError(
+                f"The API key store in {self.path.parent} cannot be used ({reason}): make the "
+                "folder writable or choose another with --data-dir or ASSISTANT_SERVER__DATA_DIR."
+            ) from exc
 
     def create(self, name: str, admin: bool = False) -> str:
         """Store a new key under ``name`` and return it; it cannot be shown again."""
@@ -94,7 +120,7 @@ class KeyStore:
             )
         key = KEY_PREFIX + secrets.token_urlsafe(32)
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        with closing(self._connect()) as db, db:
+        with self._connect() as db, db:
             if db.execute("SELECT 1 FROM api_keys WHERE name = ?", (name,)).fetchone():
                 raise KeyStoreError(f"A key named '{name}' exists; revoke it or pick another name.")
             db.execute(
@@ -108,7 +134,7 @@ class KeyStore:
         """All keys, revoked ones included, oldest first."""
         if not self.path.exists():
             return []
-        with closing(self._connect()) as db:
+        with self._connect() as db:
             rows = db.execute(
                 "SELECT name, admin, created_at, revoked_at FROM api_keys ORDER BY created_at, name"
             ).fetchall()
@@ -119,7 +145,7 @@ class KeyStore:
     def revoke(self, name: str) -> None:
         """Revoke the key named ``name``; KeyStoreError when there is no such active key."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        with closing(self._connect()) as db, db:
+        with self._connect() as db, db:
             changed = db.execute(
                 "UPDATE api_keys SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
                 (now, name),
@@ -130,14 +156,19 @@ class KeyStore:
 
     def verify(self, key: str) -> ApiKey | None:
         """The active key matching ``key``, or None; compared with every hash in constant time."""
+        found = self.match(key)
+        return found if found is not None and found.revoked_at is None else None
+
+    def match(self, key: str) -> ApiKey | None:
+        """The stored key matching ``key``, revoked or not, or None (constant time per hash)."""
         digest = hash_key(key)
         found = None
-        for stored, info in self._active_keys():
+        for stored, info in self._stored_keys():
             if hmac.compare_digest(stored, digest):
                 found = info
         return found
 
-    def _active_keys(self) -> list[tuple[str, ApiKey]]:
+    def _stored_keys(self) -> list[tuple[str, ApiKey]]:
         try:
             stat = self.path.stat()
             seen = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
@@ -145,11 +176,10 @@ class KeyStore:
             return []
         with self._lock:
             if seen != self._seen:
-                with closing(self._connect()) as db:
+                with self._connect() as db:
                     rows = db.execute(
-                        "SELECT key_hash, name, admin, created_at FROM api_keys "
-                        "WHERE revoked_at IS NULL"
+                        "SELECT key_hash, name, admin, created_at, revoked_at FROM api_keys"
                     ).fetchall()
-                self._active = [(h, ApiKey(n, bool(a), c)) for h, n, a, c in rows]
+                self._stored = [(h, ApiKey(n, bool(a), c, r)) for h, n, a, c, r in rows]
                 self._seen = seen
-            return self._active
+            return self._stored

@@ -8,12 +8,18 @@
 Every embedder has an ``embedder_id`` (written into the index manifest, so an
 index built with one embedder is never searched with another) and ``dim``.
 Vectors are L2-normalised, so inner product is cosine similarity.
-Models load when an embedder is constructed, never at import.
+Models load when an embedder is constructed, never at import. Each embedder
+keeps the vectors of recent queries (:class:`QueryVectorCache`), so a question
+asked again (the chat's examples, the same question from many users) skips the
+model.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
+import unicodedata
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -27,15 +33,80 @@ class EmbedderError(RuntimeError):
     """The embedding model cannot be loaded; the message says what to do."""
 
 
+def normalise_query(text: str) -> str:
+    """The form a query is embedded and cached in: NFC, whitespace runs as one space."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+class QueryVectorCache:
+    """The vectors of the ``size`` most recently used queries (LRU); thread-safe.
+
+    Keyed by the normalised query; one cache belongs to one embedder, so a
+    vector is never served for another model.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, query: str) -> np.ndarray | None:
+        with self._lock:
+            vector = self._vectors.get(query)
+            if vector is not None:
+                self._vectors.move_to_end(query)
+            return vector
+
+    def put(self, query: str, vector: np.ndarray) -> None:
+        if self.size <= 0:
+            return
+        frozen = np.array(vector, dtype=np.float32)
+        frozen.setflags(write=False)  # callers get views of it; none may change it
+        with self._lock:
+            self._vectors[query] = frozen
+            self._vectors.move_to_end(query)
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+
 class AssistantEmbedding(BaseEmbedding):
-    """Base for the assistant's embedders: batch numpy access plus an id."""
+    """Base for the assistant's embedders: batch numpy access plus an id.
+
+    Subclasses implement ``_embed_queries`` and ``embed_passages``;
+    ``embed_queries`` serves repeated queries from the query-vector cache.
+    """
 
     embedder_id: str = ""
     dim: int = 0
     query_prefix: str = ""
     passage_prefix: str = ""
+    query_cache_size: int = 1024
+    _query_cache: QueryVectorCache | None = PrivateAttr(default=None)
+
+    @property
+    def query_cache(self) -> QueryVectorCache:
+        if self._query_cache is None:
+            self._query_cache = QueryVectorCache(self.query_cache_size)
+        return self._query_cache
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """One row per text, L2-normalised; queries seen recently come from the cache."""
+        queries = [normalise_query(t) for t in texts]
+        cache = self.query_cache
+        found = {q: v for q in set(queries) if (v := cache.get(q)) is not None}
+        missing = sorted(set(queries) - set(found))
+        if missing:
+            for query, vector in zip(missing, self._embed_queries(missing), strict=True):
+                cache.put(query, vector)
+                found[query] = vector
+        if not queries:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([found[q] for q in queries]).astype(np.float32)
+
+    def _embed_queries(self, texts: list[str]) -> np.ndarray:
         raise NotImplementedError
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
@@ -75,7 +146,7 @@ class E5Embedding(AssistantEmbedding):
         )
         self._model = model
 
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
+    def _embed_queries(self, texts: list[str]) -> np.ndarray:
         return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
@@ -125,7 +196,7 @@ class SentenceTransformerEmbedding(AssistantEmbedding):
         )
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
+    def _embed_queries(self, texts: list[str]) -> np.ndarray:
         return self._encode([self.query_prefix + t for t in texts])
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
@@ -135,10 +206,13 @@ class SentenceTransformerEmbedding(AssistantEmbedding):
 def build_embedder(settings: EmbeddingSettings) -> AssistantEmbedding:
     """The embedder the settings name, loaded and ready."""
     if settings.backend == "e5":
-        return E5Embedding(embed_batch_size=settings.batch_size)
+        return E5Embedding(
+            embed_batch_size=settings.batch_size, query_cache_size=settings.query_cache_size
+        )
     return SentenceTransformerEmbedding(
         settings.model,
         query_prefix=settings.query_prefix,
         passage_prefix=settings.passage_prefix,
         embed_batch_size=settings.batch_size,
+        query_cache_size=settings.query_cache_size,
     )

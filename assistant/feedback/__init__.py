@@ -4,8 +4,16 @@ from assistant.feedback.store import (
     EXPORT_FORMATS,
     Feedback,
     FeedbackError,
+    FeedbackStorageError,
     FeedbackStore,
     StoredFeedback,
 )
 
-__all__ = ["EXPORT_FORMATS", "Feedback", "FeedbackError", "FeedbackStore", "StoredFeedback"]
+__all__ = [
+    "EXPORT_FORMATS",
+    "Feedback",
+    "FeedbackError",
+    "FeedbackStorageError",
+    "FeedbackStore",
+    "StoredFeedback",
+]

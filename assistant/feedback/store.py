@@ -20,12 +20,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
+from assistant.data_folder import private_file
+
 Rating = Literal["up", "down"]
 ExportFormat = Literal["csv", "jsonl"]
 RATINGS: tuple[str, ...] = ("up", "down")
 EXPORT_FORMATS: tuple[str, ...] = ("csv", "jsonl")
 FILE_NAME = "feedback.sqlite3"
 MAX_COMMENT_CHARS = 2000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -61,6 +64,10 @@ COLUMNS: tuple[str, ...] = (
 
 class FeedbackError(ValueError):
     """Feedback that cannot be stored as given (unknown rating, comment too long, no such row)."""
+
+
+class FeedbackStorageError(FeedbackError):
+    """The feedback file cannot be opened or written (the data folder is not writable)."""
 
 
 @dataclass
@@ -155,8 +162,9 @@ class FeedbackStore:
     def export(self, out: TextIO, format: ExportFormat = "csv") -> int:
         """Write all feedback to ``out`` as CSV (header row) or JSON Lines; return the count.
 
-        In CSV the citations are one JSON-encoded column. Raises FeedbackError
-        for an unknown format.
+        In CSV the citations are one JSON-encoded column, and a cell that a
+        spreadsheet would run as a formula is neutralised (see
+        :func:`spreadsheet_safe`). Raises FeedbackError for an unknown format.
         """
         if format not in EXPORT_FORMATS:
             raise FeedbackError(f"Unknown format '{format}'. Use one of: csv, jsonl.")
@@ -170,17 +178,38 @@ class FeedbackStore:
         for entry in entries:
             data = entry.to_dict()
             data["citations"] = json.dumps(data["citations"], ensure_ascii=False)
-            writer.writerow([data[name] for name in COLUMNS])
+            writer.writerow([spreadsheet_safe(data[name]) for name in COLUMNS])
         return len(entries)
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with closing(sqlite3.connect(self.path, timeout=10)) as db:
-                db.execute(_SCHEMA)  # a no-op once the table exists
-                with db:  # one transaction: committed on success, rolled back on error
-                    yield db
+            try:
+                private_file(self.path)
+                with closing(sqlite3.connect(self.path, timeout=10)) as db:
+                    db.execute(_SCHEMA)  # a no-op once the table exists
+                    with db:  # one transaction: committed on success, rolled back on error
+                        yield db
+            except (sqlite3.Error, OSError) as exc:
+                raise FeedbackStorageError(
+                    f"Feedback cannot be stored in {self.path.parent} ({_reason(exc)}): make the "
+                    "folder writable or choose another with ASSISTANT_SERVER__DATA_DIR."
+                ) from exc
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell starting with = + - @ tab or CR gets a leading ' (OWASP CSV injection).
+
+    Spreadsheets run such cells as formulas (``=HYPERLINK(…)``, ``=cmd|…``); the
+    quote makes them plain text. Numbers and other cells are left as they are.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _reason(exc: BaseException) -> str:
+    return (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
 
 
 def _check(rating: str | None, comment: str | None) -> None:

@@ -1,7 +1,11 @@
 """Embedding cache: vectors keyed by content hash and embedder id.
 
-Re-ingesting embeds only texts whose hash is not in the cache. The cache file
-is replaced atomically, so an interrupted ingest never corrupts it.
+Re-ingesting embeds only texts whose hash is not in the cache. Vectors are
+appended to a journal as each batch is embedded (:meth:`EmbeddingCache.flush`),
+so an ingest that is killed half-way keeps the work it did and the next one
+resumes where it stopped; :meth:`EmbeddingCache.save` folds the journal into
+the cache file, which is replaced atomically, so an interrupted ingest never
+corrupts it.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ class EmbeddingCache:
         slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", embedder_id)[:80]
         digest = hashlib.sha256(embedder_id.encode()).hexdigest()[:10]
         self.path = directory / f"{slug}-{digest}.npz"
+        self.journal = directory / f"{slug}-{digest}.journal"
         self.dim = dim
         self._vectors: dict[str, np.ndarray] = {}
+        self._unflushed: list[str] = []
         if self.path.exists():
             try:
                 with np.load(self.path) as data:
@@ -31,6 +37,22 @@ class EmbeddingCache:
                     self._vectors = dict(zip(keys.tolist(), vectors, strict=True))
             except (OSError, ValueError, KeyError):
                 self._vectors = {}  # an unreadable cache is only a slower ingest
+        self._read_journal()
+
+    @property
+    def _record_bytes(self) -> int:
+        return 32 + 4 * self.dim  # raw SHA-256, then the float32 vector
+
+    def _read_journal(self) -> None:
+        try:
+            data = self.journal.read_bytes()
+        except OSError:
+            return
+        whole = len(data) - len(data) % self._record_bytes  # a record cut by a kill is dropped
+        for offset in range(0, whole, self._record_bytes):
+            record = data[offset : offset + self._record_bytes]
+            vector = np.frombuffer(record[32:], dtype=np.float32).copy()
+            self._vectors[record[:32].hex()] = vector
 
     @staticmethod
     def key(text: str) -> str:
@@ -40,10 +62,22 @@ class EmbeddingCache:
         return self._vectors.get(self.key(text))
 
     def put(self, text: str, vector: np.ndarray) -> None:
-        self._vectors[self.key(text)] = np.asarray(vector, dtype=np.float32)
+        key = self.key(text)
+        self._vectors[key] = np.asarray(vector, dtype=np.float32).reshape(self.dim)
+        self._unflushed.append(key)
+
+    def flush(self) -> None:
+        """Append the vectors put since the last flush to the journal (one write)."""
+        if not self._unflushed:
+            return
+        records = b"".join(bytes.fromhex(k) + self._vectors[k].tobytes() for k in self._unflushed)
+        self.journal.parent.mkdir(parents=True, exist_ok=True)
+        with self.journal.open("ab") as out:
+            out.write(records)
+        self._unflushed.clear()
 
     def save(self) -> None:
-        """Write the cache atomically."""
+        """Write the cache atomically, then drop the journal it now holds."""
         items = list(self._vectors.items())
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(f".{os.getpid()}.tmp.npz")
@@ -51,6 +85,8 @@ class EmbeddingCache:
         vectors = np.stack([v for _, v in items]) if items else np.zeros((0, self.dim), np.float32)
         np.savez(tmp, keys=keys, vectors=vectors)
         os.replace(tmp, self.path)
+        self.journal.unlink(missing_ok=True)
+        self._unflushed.clear()
 
     def __len__(self) -> int:
         return len(self._vectors)

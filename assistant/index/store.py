@@ -5,7 +5,8 @@ Layout of the index folder::
     index/
       CURRENT                 name of the build in service (replaced atomically)
       builds/<build>/         one complete build:
-        manifest.json         format version, embedder id and dim, chunking, document hashes
+        manifest.json         format version, embedder id and dim, chunking, document hashes,
+                              and every other file of the build with its size and SHA-256
         vectors.faiss         inner-product index over normalised vectors
         bm25/                 BM25 (bm25s) over the same chunks, same order
         chunks.jsonl          one chunk per line
@@ -18,7 +19,9 @@ Layout of the index folder::
 
 A new build is written beside the old one and put in service by replacing
 ``CURRENT`` with ``os.replace``; killing ingest at any moment leaves the
-previous build loadable.
+previous build loadable, and the next ingest removes what the killed one left.
+Loading checks every file against the manifest: a damaged build in service is
+passed over for the newest older build that is complete and verifies.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from assistant.index.bm25 import BM25Index
+from assistant.index.integrity import MANIFEST, BuildDamagedError, list_files, verify_files
 from assistant.ingest.chunking import Chunk
 from assistant.ingest.document import Document
 from assistant.ingest.evidence import EvidenceUnit
@@ -41,7 +47,10 @@ from assistant.ingest.goals import GoalRegistry
 from assistant.ingest.sentences import SentenceUnit
 
 FORMAT_VERSION = 2
-_REBUILD = "Run `assistant ingest` to build it."
+_REBUILD = (
+    "Run `assistant ingest` to build it, or point to another index folder with --index "
+    "or ASSISTANT_INDEX__DIR."
+)
 
 
 class IndexError_(RuntimeError):
@@ -54,6 +63,15 @@ class IndexMissingError(IndexError_):
 
 class IndexMismatchError(IndexError_):
     """The index was built with another embedder or format."""
+
+
+class IndexDamagedError(IndexError_):
+    """The build in service is damaged and no older complete build verifies (or none was
+    allowed); ``damage`` names the file and what is wrong with it."""
+
+    def __init__(self, message: str, damage: BuildDamagedError):
+        super().__init__(message)
+        self.damage = damage
 
 
 @dataclass
@@ -70,6 +88,18 @@ class LoadedIndex:
     sentences: list[SentenceUnit]
     sentence_vectors: np.ndarray
     evidence: list[EvidenceUnit]
+    passed_over: BuildDamagedError | None = None
+    """The damaged build in service that this older build stands in for, if any."""
+
+    @property
+    def fallback_notice(self) -> str | None:
+        """One line saying which damaged build is passed over and what to do; None if none."""
+        if self.passed_over is None:
+            return None
+        return (
+            f"The index build {self.passed_over.build.name} is damaged ({self.passed_over}); "
+            f"serving the previous build {self.path.name}. Run `assistant ingest` to rebuild."
+        )
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -114,7 +144,8 @@ def write_build(
     with (partial / "evidence.jsonl").open("w", encoding="utf-8") as out:
         for unit in evidence:
             out.write(json.dumps(unit.to_dict()) + "\n")
-    _write_json(partial / "manifest.json", manifest)  # written last: marks the build complete
+    # written last, listing everything written before: marks the build complete
+    _write_json(partial / MANIFEST, {**manifest, "files": list_files(partial)})
     final = builds / name
     partial.rename(final)
     pointer = index_dir / f".CURRENT.{os.getpid()}.tmp"
@@ -125,29 +156,39 @@ def write_build(
 
 
 def _prune(builds: Path, keep: int, current: str) -> None:
-    complete = sorted((p for p in builds.iterdir() if not p.name.startswith(".")), reverse=True)
-    for old in complete[keep:]:
+    for old in _complete_builds(builds)[keep:]:
         if old.name != current:
             shutil.rmtree(old, ignore_errors=True)
-    for partial in builds.glob(".*.partial"):
-        # a partial build left by a killed ingest; only remove stale ones
-        if time.time() - partial.stat().st_mtime > 3600:
-            shutil.rmtree(partial, ignore_errors=True)
+
+
+def _complete_builds(builds: Path) -> list[Path]:
+    """Renamed (finished) build folders, newest first."""
+    if not builds.is_dir():
+        return []
+    return sorted((p for p in builds.iterdir() if not p.name.startswith(".")), reverse=True)
+
+
+def pointed_build(index_dir: Path) -> Path:
+    """The build ``CURRENT`` names (in service on disk), complete or not.
+
+    IndexMissingError when there is no ``CURRENT``.
+    """
+    pointer = index_dir / "CURRENT"
+    if not pointer.is_file():
+        raise IndexMissingError(f"No index found in {index_dir.resolve()}. {_REBUILD}")
+    return index_dir / "builds" / pointer.read_text(encoding="utf-8").strip()
 
 
 def current_build(index_dir: Path) -> Path:
     """The build in service; IndexMissingError when there is none."""
-    pointer = index_dir / "CURRENT"
-    if not pointer.exists():
-        raise IndexMissingError(f"No index found in {index_dir}. {_REBUILD}")
-    build = index_dir / "builds" / pointer.read_text(encoding="utf-8").strip()
-    if not (build / "manifest.json").exists():
-        raise IndexMissingError(f"The index in {index_dir} is incomplete. {_REBUILD}")
+    build = pointed_build(index_dir)
+    if not (build / MANIFEST).exists():
+        raise IndexMissingError(f"The index in {index_dir.resolve()} is incomplete. {_REBUILD}")
     return build
 
 
 def read_manifest(index_dir: Path) -> dict[str, Any]:
-    return json.loads((current_build(index_dir) / "manifest.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return json.loads((current_build(index_dir) / MANIFEST).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
 def check_manifest(manifest: dict[str, Any], embedder_id: str | None) -> None:
@@ -166,33 +207,100 @@ def check_manifest(manifest: dict[str, Any], embedder_id: str | None) -> None:
         )
 
 
-def load_index(index_dir: Path, embedder_id: str | None) -> LoadedIndex:
-    """Load the build in service, checking it matches the embedder."""
+def load_index(
+    index_dir: Path,
+    embedder_id: str | None,
+    *,
+    verify_hashes: bool = True,
+    fallback: bool = True,
+) -> LoadedIndex:
+    """Load the build in service, checking it matches the embedder and its manifest.
+
+    A damaged build in service (a file missing, cut short or changed, see
+    ``integrity``) is passed over for the newest older complete build that
+    verifies, when ``fallback``; the result's ``fallback_notice`` says so.
+    Raises IndexMissingError (no index), IndexMismatchError (another embedder or
+    format) or IndexDamagedError (no usable build; the message names the file).
+    """
+    pointed = pointed_build(index_dir)
+    older = [b for b in _complete_builds(index_dir / "builds") if b.name < pointed.name]
+    damage: BuildDamagedError | None = None
+    for build in [pointed, *(older if fallback else [])]:
+        try:
+            index = _load_build(build, embedder_id, verify_hashes)
+        except BuildDamagedError as exc:
+            damage = damage or exc
+            continue
+        except IndexMismatchError:
+            if build == pointed:
+                raise
+            continue  # an older build of another embedder cannot stand in
+        index.passed_over = damage
+        return index
+    assert damage is not None
+    where = index_dir.resolve()
+    if not fallback:
+        message = f"The index build {pointed.name} in {where} is damaged: {damage}."
+    else:
+        message = (
+            f"The index in {where} is damaged or incomplete: build {pointed.name}: {damage}, "
+            "and no older complete build verifies."
+        )
+    raise IndexDamagedError(f"{message} Run `assistant ingest` to rebuild it.", damage)
+
+
+@contextmanager
+def _reading(build: Path, name: str) -> Iterator[None]:
+    """Turn any failure to read or parse ``name`` into BuildDamagedError naming it."""
+    try:
+        yield
+    except BuildDamagedError:
+        raise
+    except FileNotFoundError:
+        raise BuildDamagedError(build, name, "is missing") from None
+    except (OSError, ValueError, KeyError, TypeError, IndexError, RuntimeError) as exc:
+        raise BuildDamagedError(build, name, f"cannot be read ({type(exc).__name__})") from exc
+
+
+def _load_build(build: Path, embedder_id: str | None, verify_hashes: bool) -> LoadedIndex:
     import faiss
 
-    build = current_build(index_dir)
-    manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    with _reading(build, MANIFEST):
+        manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict):
+            raise ValueError("not a JSON object")
     check_manifest(manifest, embedder_id)
-    vectors = faiss.read_index(str(build / "vectors.faiss"))
-    with (build / "chunks.jsonl").open(encoding="utf-8") as lines:
+    verify_files(build, manifest, hashes=verify_hashes)
+    with _reading(build, "vectors.faiss"):
+        vectors = faiss.read_index(str(build / "vectors.faiss"))
+    with _reading(build, "chunks.jsonl"), (build / "chunks.jsonl").open(encoding="utf-8") as lines:
         chunks = [Chunk(**json.loads(line)) for line in lines if line.strip()]
-    documents = {
-        d["meta"]["id"]: Document.from_dict(d)
-        for d in json.loads((build / "documents.json").read_text(encoding="utf-8"))
-    }
-    goals = GoalRegistry.from_dict(json.loads((build / "goals.json").read_text(encoding="utf-8")))
-    bm25 = BM25Index.load(build / "bm25")
-    units = np.load(build / "sentences.npy")
-    sentence_vectors = np.load(build / "sentence_vectors.npy")
-    with (build / "evidence.jsonl").open(encoding="utf-8") as lines:
+    with _reading(build, "documents.json"):
+        documents = {
+            d["meta"]["id"]: Document.from_dict(d)
+            for d in json.loads((build / "documents.json").read_text(encoding="utf-8"))
+        }
+    with _reading(build, "goals.json"):
+        goals = GoalRegistry.from_dict(
+            json.loads((build / "goals.json").read_text(encoding="utf-8"))
+        )
+    with _reading(build, "bm25"):
+        bm25 = BM25Index.load(build / "bm25")
+    with _reading(build, "sentences.npy"):
+        units = np.load(build / "sentences.npy")
+    with _reading(build, "sentence_vectors.npy"):
+        sentence_vectors = np.load(build / "sentence_vectors.npy")
+    with _reading(build, "evidence.jsonl"), (build / "evidence.jsonl").open(
+        encoding="utf-8"
+    ) as lines:
         evidence = [EvidenceUnit.from_dict(json.loads(line)) for line in lines if line.strip()]
     if (
         vectors.ntotal != len(chunks)
         or bm25.size != len(chunks)
         or len(units) != len(sentence_vectors)
     ):
-        raise IndexMismatchError(
-            f"The index in {index_dir} is inconsistent. Re-run `assistant ingest`."
+        raise BuildDamagedError(
+            build, "the build", "is inconsistent (vectors, BM25 and chunks differ in number)"
         )
     sentences = [SentenceUnit(int(c), int(s), int(e)) for c, s, e in units]
     return LoadedIndex(

@@ -1,7 +1,8 @@
 """The ingest service: corpus folder → cleaned, structured, chunked, embedded index.
 
 A broken, empty or unreadable file is reported by name with the reason and
-skipped; the other files are still ingested.
+skipped; the other files are still ingested. What a killed ingest left (partial
+builds) is removed first, and what it embedded is taken from the cache.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from assistant.corpus.loaders import LoadError, SourceText, load
 from assistant.corpus.manifest import Manifest
 from assistant.index.bm25 import BM25Index
 from assistant.index.cache import EmbeddingCache
+from assistant.index.leftovers import remove_leftovers
 from assistant.index.store import FORMAT_VERSION, write_build
 from assistant.ingest.chunking import Chunk, chunk_document
 from assistant.ingest.document import Document, build_document
@@ -159,6 +161,7 @@ class IngestService:
     def run(self) -> IngestSummary:
         """Ingest the corpus and put the new index in service; raise NoDocumentsError if empty."""
         began = time.perf_counter()
+        remove_leftovers(self.index_dir)
         reading = read_corpus(self.corpus_dir, self.manifest_name)
         if not reading.documents:
             reasons = "; ".join(f"{s.file}: {s.reason}" for s in reading.skipped) or "no files"
@@ -232,6 +235,7 @@ class IngestService:
         for group in _batches(missing, batch):
             for text, vector in zip(group, self.embedder.embed_passages(group), strict=True):
                 cache.put(text, vector)
+            cache.flush()  # a killed ingest keeps what it embedded
             if bar is not None:
                 bar.update(len(group))
         if bar is not None:

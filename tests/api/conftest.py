@@ -20,7 +20,7 @@ from assistant.api.security import KeyStore
 from assistant.components.embedding import E5Embedding
 from assistant.launcher import Services, load_services
 from assistant.settings import CorpusSettings, IndexSettings, Settings
-from tests.api.live import Keyed, live_server
+from tests.api.live import TEST_HOSTS, Keyed, live_server
 
 AppFactory = Callable[..., FastAPI]
 
@@ -33,9 +33,13 @@ def api_services(corpus_dir: Path, index_dir: Path, e5_embedder: E5Embedding) ->
 
 
 def app_settings(base: Settings, data_dir: Path, **server: Any) -> Settings:
-    """``base`` with the server section changed, its key store in ``data_dir``."""
+    """``base`` with the server section changed, its key store in ``data_dir``.
+
+    Unless ``allowed_hosts`` is given, TestClient's host name is allowed too.
+    """
     settings = base.model_copy(deep=True)
-    settings.server = settings.server.model_copy(update={"data_dir": data_dir, **server})
+    update = {"data_dir": data_dir, "allowed_hosts": TEST_HOSTS, **server}
+    settings.server = settings.server.model_copy(update=update)
     return settings
 
 

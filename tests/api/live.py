@@ -8,7 +8,12 @@ from fastapi.testclient import TestClient
 
 from tests.support.live_server import live_server
 
-__all__ = ["Keyed", "live_server"]
+__all__ = ["LOCAL", "TEST_HOSTS", "Keyed", "live_server"]
+
+TEST_HOSTS = ["localhost", "127.0.0.1", "::1", "testserver"]
+"""The loopback names, and the one TestClient sends by default (``http://testserver``)."""
+LOCAL = "http://localhost"
+"""A TestClient base URL a loopback server's default host check allows."""
 
 
 @dataclass
@@ -21,5 +26,3 @@ class Keyed:
 
     def auth(self, key: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {key or self.key}"}
-
-

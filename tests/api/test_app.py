@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +17,7 @@ import assistant.api
 from assistant.api.app import create_app
 from assistant.launcher import Services
 from assistant.settings import CorpusSettings, IndexSettings, Settings
-from tests.api.live import Keyed, live_server
+from tests.api.live import LOCAL, Keyed, live_server
 
 ENDPOINTS = {
     ("/v1/ask", "post"),
@@ -59,6 +60,32 @@ def test_openapi_documents_every_endpoint_security_and_the_error_shape(client: T
     assert client.get("/docs").status_code == 200
 
 
+def test_every_v1_operation_documents_401_413_and_429_and_every_path_400(
+    client: TestClient,
+) -> None:
+    """What the middleware and authentication can answer anywhere (400: a wrong Host)."""
+    schema = client.get("/openapi.json").json()
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            documented = set(operation["responses"])
+            assert "400" in documented, (method, path)
+            if path.startswith("/v1/"):
+                assert {"401", "413", "429"} <= documented, (method, path)
+
+
+def test_the_docs_pages_load_their_scripts_from_this_server(client: TestClient) -> None:
+    """No CDN: /docs and /redoc work offline (the browser test renders /docs)."""
+    for page in ("/docs", "/redoc"):
+        html = client.get(page).text
+        sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assert sources, page
+        assert all(s.startswith("/") for s in sources), (page, sources)
+        for source in sources:
+            asset = client.get(source)
+            assert asset.status_code == 200, source
+            assert len(asset.content) > 1000, source
+
+
 def test_the_lifespan_loads_the_services_once_building_a_missing_index(
     corpus_dir: Path, warm_index_dir: Path, tmp_path: Path
 ) -> None:
@@ -70,7 +97,7 @@ def test_the_lifespan_loads_the_services_once_building_a_missing_index(
     holder = app.state.api.holder
     assert holder.services is None  # nothing is loaded before start-up
 
-    with TestClient(app) as client:
+    with TestClient(app, base_url=LOCAL) as client:
         loaded = holder.services
         ready = client.get("/readyz")
         client.post("/v1/ask", json={"question": "Hva er tiårsmål 2?"})

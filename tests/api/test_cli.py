@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 from assistant.api.security import KeyStore
 from assistant.cli import main
 from assistant.index.store import current_build
+from tests.api.live import LOCAL
+from tests.support.damage import truncate, two_builds
 
 
 @pytest.mark.usefixtures("cli_env")
@@ -67,7 +69,7 @@ def test_serve_builds_the_missing_index_then_serves_on_loopback(
     assert "building it" in err
     assert "Open access" in err
     assert (serve_env["host"], serve_env["port"]) == ("127.0.0.1", 8123)
-    with TestClient(serve_env["app"]) as client:
+    with TestClient(serve_env["app"], base_url=LOCAL) as client:
         assert client.get("/readyz").json()["build"] == current_build(warm_index_dir).name
         assert client.post("/v1/ask", json={"question": "Hva er tiårsmål 2?"}).status_code == 200
 
@@ -80,3 +82,33 @@ def test_serve_on_a_public_address_requires_keys(
     assert "keys are required but none exist" in capsys.readouterr().err
     with TestClient(serve_env["app"]) as client:
         assert client.post("/v1/ask", json={"question": "Hva er tiårsmål 2?"}).status_code == 401
+
+
+def test_serve_on_a_damaged_build_serves_the_previous_one_and_says_so_once(
+    cli_env: None,
+    monkeypatch: pytest.MonkeyPatch,
+    index_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import uvicorn
+
+    older, newer = two_builds(index_dir, tmp_path / "index")
+    truncate(newer / "vectors.faiss")
+    monkeypatch.setenv("ASSISTANT_INDEX__DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("ASSISTANT_SERVER__DATA_DIR", str(tmp_path / "data"))
+    served: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.update(app=app))
+
+    assert main(["serve"]) == 0
+
+    notices = [line for line in capsys.readouterr().err.splitlines() if "damaged" in line]
+    assert notices == [
+        f"assistant: The index build {newer.name} is damaged (vectors.faiss has "
+        f"{(newer / 'vectors.faiss').stat().st_size} bytes where the manifest lists "
+        f"{(older / 'vectors.faiss').stat().st_size}); serving the previous build {older.name}. "
+        "Run `assistant ingest` to rebuild."
+    ]
+    with TestClient(served["app"], base_url=LOCAL) as client:
+        ready = client.get("/readyz").json()
+    assert (ready["build"], ready["passed_over"]) == (older.name, newer.name)

@@ -78,3 +78,60 @@ def test_a_chunked_body_is_cut_off_at_the_limit(client: TestClient) -> None:
 
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "body_too_large"
+
+
+def test_invalid_utf8_is_malformed_json_that_says_to_send_utf8(client: TestClient) -> None:
+    response = client.post(
+        "/v1/ask",
+        content=b'{"question": "Hva er ti\xe5rsm\xe5l 2?"}',  # Latin-1, not UTF-8
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "malformed_json"
+    assert "UTF-8" in error["message"]
+    assert "There was an error parsing the body" not in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (b'{"question": "Hei', "(Unterminated string starting at character 13)"),
+        (b'{"question": }', "(Expecting value at character 13)"),
+    ],
+)
+def test_a_json_syntax_error_says_where_in_plain_words(
+    client: TestClient, body: bytes, says: str
+) -> None:
+    response = client.post("/v1/ask", content=body, headers={"Content-Type": "application/json"})
+    message = response.json()["error"]["message"]
+    assert says in message
+    assert "at at" not in message
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "code"),
+    [
+        ("/chat/gradio_api/file=/etc/passwd", 403, "forbidden"),
+        ("/chat/gradio_api/file=%2Fetc%2Fpasswd", 403, "forbidden"),
+        ("/chat/dokument/..%2F..%2Fetc%2Fpasswd", 404, "not_found"),
+        ("/chat/no-such-page", 404, "not_found"),
+    ],
+)
+def test_the_chat_mount_answers_in_the_json_error_shape_and_echoes_nothing(
+    client: TestClient, path: str, status: int, code: str
+) -> None:
+    response = client.get(path)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/json"
+    assert set(response.json()) == {"error"}
+    assert response.json()["error"]["code"] == code
+    assert "passwd" not in response.text
+    assert "etc" not in response.text
+    assert "detail" not in response.text
+
+
+def test_an_unknown_document_page_is_still_the_chat_s_own_html_page(client: TestClient) -> None:
+    response = client.get("/chat/dokument/finnes-ikke")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")

@@ -28,6 +28,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from assistant.api.app import create_app
 from assistant.api.security import KeyStore
 from assistant.launcher import Services
+from tests.api.live import TEST_HOSTS
 
 # The one rule a JSON schema cannot state: the last message must be the user's, with text.
 UNSTATED_RULES = {("POST", "/v1/chat/completions"): [positive_data_acceptance]}
@@ -60,6 +61,7 @@ def fuzzed(
     settings.server.data_dir = tmp_path_factory.mktemp("fuzz-data")
     settings.server.open_access = False
     settings.server.rate_limit_per_minute = 1_000_000
+    settings.server.allowed_hosts = TEST_HOSTS
     key = KeyStore(Path(settings.server.data_dir)).create("fuzzer", admin=True)
     app: FastAPI = create_app(settings, api_services)
     with TestClient(app):  # runs the lifespan

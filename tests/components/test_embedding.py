@@ -238,3 +238,63 @@ def test_models_load_only_when_constructed() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     ).stdout
     assert out.strip() == "[]"
+
+
+class TestQueryVectorCache:
+    @pytest.fixture
+    def model_calls(self, monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+        """Every batch of queries that reached the e5 model."""
+        calls: list[list[str]] = []
+        real = E5Embedding._embed_queries
+
+        def counted(self: E5Embedding, texts: list[str]) -> np.ndarray:
+            calls.append(list(texts))
+            return real(self, texts)
+
+        monkeypatch.setattr(E5Embedding, "_embed_queries", counted)
+        return calls
+
+    def test_a_repeated_question_skips_the_model(self, model_calls: list[list[str]]) -> None:
+        embedder = E5Embedding(query_cache_size=8)
+        first = embedder.embed_queries([QUERY])
+        again = embedder.embed_queries(["  " + QUERY.replace(" ", "\n ", 1) + " "])
+        assert model_calls == [[QUERY]]  # the second, only differing in spaces, was cached
+        np.testing.assert_array_equal(first, again)
+        assert first.shape == (1, 384)
+
+    def test_a_batch_embeds_only_its_new_questions_and_keeps_its_order(
+        self, model_calls: list[list[str]]
+    ) -> None:
+        embedder = E5Embedding(query_cache_size=8)
+        known = embedder.embed_queries([QUERY])[0]
+        both = embedder.embed_queries([MATCHING, QUERY, MATCHING])
+        assert model_calls == [[QUERY], [MATCHING]]
+        np.testing.assert_array_equal(both[1], known)
+        np.testing.assert_array_equal(both[0], both[2])
+        assert float(both[0] @ known) < 0.99
+
+    def test_the_cache_is_bounded_and_forgets_the_least_recently_used(
+        self, model_calls: list[list[str]]
+    ) -> None:
+        embedder = E5Embedding(query_cache_size=2)
+        for question in ("HPV", "tobakk", "HPV", "alkohol", "HPV", "tobakk"):
+            embedder.embed_queries([question])
+        # tobakk was the least recently used when alkohol came, so it is embedded again
+        assert model_calls == [["HPV"], ["tobakk"], ["alkohol"], ["tobakk"]]
+        assert len(embedder.query_cache) == 2
+
+    def test_size_zero_turns_it_off_and_embedders_do_not_share(
+        self, model_calls: list[list[str]]
+    ) -> None:
+        off = E5Embedding(query_cache_size=0)
+        off.embed_queries([QUERY])
+        off.embed_queries([QUERY])
+        other = E5Embedding()
+        other.embed_queries([QUERY])
+        assert len(model_calls) == 3
+
+    def test_a_caller_changing_its_result_cannot_change_the_cache(self) -> None:
+        embedder = E5Embedding(query_cache_size=4)
+        vectors = embedder.embed_queries([QUERY])
+        vectors[0] = 0.0
+        assert float(np.linalg.norm(embedder.embed_queries([QUERY])[0])) == pytest.approx(1.0)

@@ -21,6 +21,7 @@ import pytest
 from assistant.components.embedding import E5Embedding
 from assistant.index.store import (
     FORMAT_VERSION,
+    IndexDamagedError,
     IndexMismatchError,
     IndexMissingError,
     LoadedIndex,
@@ -132,15 +133,15 @@ class TestRefusals:
     def test_pointer_to_an_incomplete_build(self, index_dir: Path, tmp_path: Path) -> None:
         copy = copy_of_index(index_dir, tmp_path / "index")
         (current_build(copy) / "manifest.json").unlink()
-        with pytest.raises(IndexMissingError, match=r"incomplete.*assistant ingest"):
+        with pytest.raises(IndexDamagedError, match=r"incomplete.*assistant ingest"):
             load_index(copy, None)
 
-    def test_inconsistent_build(self, index_dir: Path, tmp_path: Path) -> None:
+    def test_a_chunk_list_cut_short_is_refused(self, index_dir: Path, tmp_path: Path) -> None:
         copy = copy_of_index(index_dir, tmp_path / "index")
         chunks = current_build(copy) / "chunks.jsonl"
         lines = chunks.read_text(encoding="utf-8").splitlines(keepends=True)
         chunks.write_text("".join(lines[:-1]), encoding="utf-8")
-        with pytest.raises(IndexMismatchError, match=r"inconsistent.*assistant ingest"):
+        with pytest.raises(IndexDamagedError, match=r"chunks.jsonl has \d+ bytes.*ingest"):
             load_index(copy, None)
 
     def test_search_command_reports_a_mismatch(
@@ -322,3 +323,80 @@ def test_ingest_of_a_small_corpus_from_scratch(
     assert (summary.documents, summary.chunks, summary.embedded, summary.cached) == (1, 1, 1, 0)
     index = load_index(tmp_path / "index", e5_embedder.embedder_id)
     assert index.chunks[0].text.startswith("Notat om tarmscreening")
+
+
+class TestLeftoversOfKilledIngests:
+    def test_partial_builds_of_gone_ingests_are_removed_by_the_next_ingest(
+        self, corpus_copy: Path, warm_index_dir: Path, e5_embedder: E5Embedding
+    ) -> None:
+        gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True)  # fmt: skip
+        dead_pid = int(gone.stdout)
+        builds = warm_index_dir / "builds"
+        builds.mkdir(parents=True)
+        killed = builds / f".20260101-000000-{10**19:020d}-{dead_pid}.partial"
+        (killed / "bm25").mkdir(parents=True)
+        (killed / "vectors.faiss").write_bytes(b"half a file")
+        pointer = warm_index_dir / f".CURRENT.{dead_pid}.tmp"
+        pointer.write_text("20260101-000000\n")
+        with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]) as alive:
+            running = builds / f".20260101-000001-{10**19:020d}-{alive.pid}.partial"
+            running.mkdir()
+            try:
+                ingest(settings_for(corpus_copy, warm_index_dir), e5_embedder)
+                assert not killed.exists()
+                assert not pointer.exists()
+                assert running.exists(), "the partial build of a running ingest was removed"
+            finally:
+                alive.kill()
+
+
+class TestInterruptedEmbedding:
+    def test_an_interrupted_ingest_resumes_where_it_stopped(
+        self,
+        make_corpus: Callable[..., Path],
+        tmp_path: Path,
+        e5_embedder: E5Embedding,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        paragraphs = [
+            f"Avsnitt {i} om kreftomsorg i kommune nummer {i}: pasientene i kommunen får "
+            f"oppfølging av fastlegen, og kreftkoordinatoren ringer dem etter {i} uker. " * 3
+            for i in range(60)
+        ]
+        corpus = make_corpus({"notat.txt": "Notat om oppfølging\n\n" + "\n\n".join(paragraphs)})
+        settings = settings_for(corpus, tmp_path / "index")
+        real = E5Embedding.embed_passages
+        calls: list[int] = []
+
+        def killed_after_one_batch(self: E5Embedding, texts: list[str]) -> np.ndarray:
+            if len(calls) == 1:
+                raise KeyboardInterrupt  # what a Ctrl-C or kill does half-way
+            calls.append(len(texts))
+            return real(self, texts)
+
+        monkeypatch.setattr(E5Embedding, "embed_passages", killed_after_one_batch)
+        with pytest.raises(KeyboardInterrupt):
+            ingest(settings, e5_embedder)
+        monkeypatch.setattr(E5Embedding, "embed_passages", real)
+        embedded_before_the_kill = sum(calls)
+        assert embedded_before_the_kill > 0
+
+        summary = ingest(settings, e5_embedder)
+        assert summary.chunks > embedded_before_the_kill  # the kill came while embedding chunks
+        assert summary.embedded == summary.chunks - embedded_before_the_kill
+        assert summary.cached == embedded_before_the_kill
+        assert not any((tmp_path / "index" / "cache").glob("*.journal"))  # folded into the cache
+
+    def test_a_record_cut_by_a_kill_is_dropped(self, tmp_path: Path) -> None:
+        from assistant.index.cache import EmbeddingCache
+
+        cache = EmbeddingCache(tmp_path, "test:embedder", 4)
+        cache.put("første", np.array([1, 0, 0, 0], dtype=np.float32))
+        cache.put("andre", np.array([0, 1, 0, 0], dtype=np.float32))
+        cache.flush()
+        with cache.journal.open("ab") as out:
+            out.write(b"\x01" * 20)  # a third record, cut short
+        reread = EmbeddingCache(tmp_path, "test:embedder", 4)
+        assert len(reread) == 2
+        np.testing.assert_array_equal(reread.get("andre"), [0, 1, 0, 0])

@@ -174,3 +174,44 @@ def test_readable_on_a_narrow_screen(page_at: Any, artifacts: Path) -> None:
     assert examples is not None
     assert examples["y"] > sources["y"]
     page.screenshot(path=str(artifacts / "chat-narrow.png"), full_page=True)
+
+
+def test_the_api_docs_render_with_no_network(
+    chromium: Any, chat_services: Any, artifacts: Path, tmp_path: Path
+) -> None:
+    """/docs (Swagger UI) and /redoc load every script and style from the server itself."""
+    from assistant.api.app import create_app
+    from tests.ui.live import serving
+
+    settings = chat_services.settings.model_copy(deep=True)
+    settings.server.data_dir = tmp_path / "data"
+    with serving(create_app(settings, chat_services)) as url:
+        context = chromium.new_context(viewport={"width": 1280, "height": 900})
+        outside: list[str] = []
+
+        def only_this_server(route: Any) -> None:
+            if route.request.url.startswith(url):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", only_this_server)
+        try:
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            page.goto(f"{url}/docs")
+            page.wait_for_selector(".opblock-summary-path")
+            paths = page.locator(".opblock-summary-path").all_inner_texts()
+            assert "Kreftstrategi-assistenten" in page.locator(".info .title").inner_text()
+            page.screenshot(path=str(artifacts / "docs.png"))
+
+            page.goto(f"{url}/redoc")
+            page.wait_for_selector("h1:has-text('Kreftstrategi-assistenten')")
+            redoc_operations = page.locator("[data-section-id^='operation/']").count()
+        finally:
+            context.close()
+
+    assert outside == []
+    assert {"/v1/ask", "/v1/chat/completions", "/readyz"} <= {p.strip() for p in paths}
+    assert redoc_operations >= 10

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -145,3 +146,21 @@ def test_feedback_is_stored_once_per_answer_and_the_comment_joins_it(
     assert stored.citations[0]["document_id"] == "strategi-2025-2035"
     assert stored.conversation_id == page.session["conversation_id"]
     assert stored.mode == "extractive"
+
+
+def test_feedback_to_an_unwritable_data_folder_gets_a_norwegian_message(
+    chat_services: Services, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder's parent should be")
+    unwritable = FeedbackStore.in_folder(blocker / "data")
+    chat = ChatCallbacks(lambda: chat_services, lambda: unwritable)
+    _, page = ask(chat, HPV)
+
+    status, session, *_ = chat.rate("up", page.session)
+
+    assert "Tilbakemeldingen ble ikke lagret" in status
+    assert "får ikke skrevet til datamappen" in status
+    for english in ("unable to open", "database", "sqlite", "Errno", str(tmp_path)):
+        assert english not in status
+    assert session["feedback_id"] is None

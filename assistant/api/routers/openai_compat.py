@@ -9,17 +9,13 @@ field ``citations`` (in the last chunk when streaming).
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response, StreamingResponse
-from starlette.concurrency import iterate_in_threadpool
 
-from assistant.answer.models import Answer, Turn
+from assistant.answer.models import Turn
 from assistant.api.deps import ServicesDep, StateDep
 from assistant.api.errors import ApiError, SafeJSONResponse
 from assistant.api.openai_schemas import (
@@ -29,6 +25,7 @@ from assistant.api.openai_schemas import (
     ModelCard,
     ModelList,
 )
+from assistant.api.openai_stream import CompletionStream, cut_after_words, sources_text, words
 from assistant.api.routers.ask import EMPTY_QUESTION
 from assistant.api.routers.responses import AUTHED, errors
 from assistant.api.schemas import has_text
@@ -40,18 +37,6 @@ CHUNKS_DOC = (
     "`choices[0].delta.content` is a piece of the text; the last chunk has `finish_reason: "
     '"stop"` and the extra field `citations`; then `data: [DONE]`.'
 )
-
-
-def sources_text(answer: Answer) -> str:
-    """The citations as a 'Kilder:' list to append to the answer text."""
-    if not answer.citations:
-        return ""
-    lines = ["", "", "Nærmeste avsnitt:" if answer.abstained else "Kilder:"]
-    for c in answer.citations:
-        page = f", s. {c.page}" if c.page else ""
-        quote = " ".join(c.quote.split())
-        lines.append(f"[{c.n}] {c.title} – {c.section}{page}: «{quote}»")
-    return "\n".join(lines)
 
 
 def _question_and_history(body: ChatCompletionRequest) -> tuple[str, list[Turn]]:
@@ -74,11 +59,24 @@ def _question_and_history(body: ChatCompletionRequest) -> tuple[str, list[Turn]]
     return last.text(), history
 
 
-def _words(text: str) -> int:
-    return len(text.split())
+def _unsupported(parameter: str, message: str) -> ApiError:
+    return ApiError(400, "unsupported_parameter", f"`{parameter}`: {message}")
 
 
-@router.get("/models", response_model=ModelList, summary="The model list (one model)")
+def _check_parameters(body: ChatCompletionRequest) -> None:
+    """400 for OpenAI parameters this endpoint cannot honour, rather than ignoring them."""
+    if body.n is not None and body.n != 1:
+        raise _unsupported("n", "only 1 is supported (there is one grounded answer); remove it.")
+    if body.stream_options is not None and not body.stream:
+        raise _unsupported("stream_options", "only allowed with `stream: true`.")
+
+
+@router.get(
+    "/models",
+    response_model=ModelList,
+    summary="The model list (one model)",
+    responses=errors(400, 401, 413, 429),
+)
 async def models() -> ModelList:
     card = ModelCard(id=MODEL_ID, object="model", created=0, owned_by="kreftstrategi")
     return ModelList(object="list", data=[card])
@@ -106,19 +104,31 @@ async def chat_completions(
     page, quote and offsets) and `abstained`.
     """
     question, history = _question_and_history(body)
+    _check_parameters(body)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
+    prompt_words = words(question) + sum(words(t.content) for t in history)
     if body.stream:
         pieces = services.answers.stream(question, history)
         first = await state.run(next, pieces)
+        stream = CompletionStream(
+            completion_id,
+            created,
+            body.word_limit(),
+            prompt_words if body.stream_options and body.stream_options.include_usage else None,
+        )
         return StreamingResponse(
-            _chunks(completion_id, created, first, pieces),
+            stream.events(first, pieces),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
     answer = await state.run(services.answers.answer, question, history)
     content = answer.answer + sources_text(answer)
-    prompt_words = _words(question) + sum(_words(t.content) for t in history)
+    finish = "stop"
+    limit = body.word_limit()
+    cut = cut_after_words(content, limit) if limit is not None else None
+    if cut is not None:
+        content, finish = content[:cut], "length"
     return SafeJSONResponse(
         {
             "id": completion_id,
@@ -129,46 +139,15 @@ async def chat_completions(
                 {
                     "index": 0,
                     "message": {"role": "assistant", "content": content},
-                    "finish_reason": "stop",
+                    "finish_reason": finish,
                 }
             ],
             "usage": {
                 "prompt_tokens": prompt_words,
-                "completion_tokens": _words(content),
-                "total_tokens": prompt_words + _words(content),
+                "completion_tokens": words(content),
+                "total_tokens": prompt_words + words(content),
             },
             "citations": [c.model_dump() for c in answer.citations],
             "abstained": answer.abstained,
         }
     )
-
-
-async def _chunks(
-    completion_id: str, created: int, first: str | Answer, rest: Iterator[str | Answer]
-) -> AsyncIterator[str]:
-    def chunk(delta: dict[str, str], finish: str | None = None, **extra: Any) -> str:
-        data = {
-            "id": completion_id,
-            "object": "chat.completion.chunk",
-            "created": created,
-            "model": MODEL_ID,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-            **extra,
-        }
-        return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
-
-    yield chunk({"role": "assistant", "content": ""})
-    item = first
-    remaining = iterate_in_threadpool(rest)
-    while True:
-        if isinstance(item, Answer):
-            yield chunk({"content": sources_text(item)})
-            citations = [c.model_dump() for c in item.citations]
-            yield chunk({}, "stop", citations=citations, abstained=item.abstained)
-            break
-        yield chunk({"content": item})
-        try:
-            item = await remaining.__anext__()
-        except StopAsyncIteration:
-            break
-    yield "data: [DONE]\n\n"

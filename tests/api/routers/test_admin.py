@@ -18,6 +18,7 @@ from assistant.components.embedding import E5Embedding
 from assistant.index.store import current_build
 from assistant.launcher import Services, ingest, load_services
 from assistant.settings import CorpusSettings, IndexSettings, Settings
+from tests.support.damage import flip_bytes, truncate
 
 NEW_DOCUMENT = """Pressemelding: Ny satsing på lindrende behandling
 
@@ -162,3 +163,45 @@ def test_a_build_that_cannot_answer_is_not_put_in_service(
     assert response.json()["error"]["code"] == "index_unusable"
     assert "sentence vectors" not in response.text
     assert ready["build"] == own_services.index.path.name
+
+
+@pytest.mark.parametrize(
+    ("file", "damage"),
+    [
+        ("vectors.faiss", flip_bytes),
+        ("chunks.jsonl", truncate),
+        ("bm25/vocab.index.json", Path.unlink),
+        ("manifest.json", lambda path: path.write_text("garbage", "utf-8")),
+    ],
+)
+def test_a_damaged_new_build_is_refused_with_409_naming_the_file(
+    make_app: Callable[..., FastAPI],
+    own_services: Services,
+    keys: dict[str, dict[str, str]],
+    caplog: pytest.LogCaptureFixture,
+    file: str,
+    damage: Callable[[Path], Any],
+) -> None:
+    index_dir = own_services.settings.index.dir
+    served = current_build(index_dir)
+    newer = served.with_name(served.name + "-b")
+    shutil.copytree(served, newer)
+    damage(newer / file)
+    (index_dir / "CURRENT").write_text(newer.name + "\n", "utf-8")
+
+    with (
+        caplog.at_level("ERROR"),
+        TestClient(make_app(services=own_services, open_access=False)) as client,
+    ):
+        response = client.post("/v1/admin/reload", headers=keys["admin"])
+        ready = client.get("/readyz").json()
+
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "index_damaged"
+    assert error["message"].startswith(f"The index build {newer.name} is damaged: {file} ")
+    assert f"the build {served.name} stays in service" in error["message"]
+    assert "Run `assistant ingest`" in error["message"]
+    assert str(index_dir) not in response.text
+    assert ready["build"] == served.name
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]  # no 500, no traceback
