@@ -42,6 +42,7 @@ from dataclasses import asdict, dataclass
 from importlib import resources
 from typing import Any
 
+from assistant.answer.question import SCOPE_WORDS as _SCOPE
 from assistant.answer.question import QuestionAnalysis
 
 MODEL_FILE = "abstention_model.json"
@@ -156,19 +157,32 @@ def unknown_year(analysis: QuestionAnalysis, corpus_words: set[str]) -> str | No
     return None
 
 
+# Adjectives of origin: Norwegian writes them in lower case ("svenske", "amerikansk"),
+# English capitalises them ("Danish", "Canadian", "Japanese"). One the documents never
+# use names a place they never speak of.
+_ORIGIN_NB = re.compile(r"\b[a-zæøå]{3,}sk[e]?\b")
+_ORIGIN_EN = re.compile(r"\b[A-Z][a-z]{2,}(?:ish|ian|ese)\b")
+
+
 def unknown_entity(
     analysis: QuestionAnalysis, corpus_words: set[str], corpus_prefixes: set[str]
 ) -> str | None:
-    """A name in a Norwegian question that no document mentions: nothing can answer it.
+    """A name, or an adjective of origin, that no document mentions: nothing can answer it.
 
-    English questions are exempt: their names are often translations ("Cancer Society"
-    for "Kreftforeningen") that a Norwegian corpus cannot contain.
+    Names in English questions are exempt (they are often translations, "Cancer
+    Society" for "Kreftforeningen", that a Norwegian corpus cannot contain), but not
+    English adjectives of origin ("Danish"): the documents' own is scope.
     """
-    if analysis.language != "nb":
-        return None
-    for name in analysis.entities:
-        if not mentions(name, corpus_words, corpus_prefixes):
-            return f"the documents never mention {name}"
+    if analysis.language == "nb":
+        for name in analysis.entities:
+            if not mentions(name, corpus_words, corpus_prefixes):
+                return f"the documents never mention {name}"
+        origins = _ORIGIN_NB.findall(analysis.text)
+    else:
+        origins = [w for w in _ORIGIN_EN.findall(analysis.text) if w.lower() not in _SCOPE]
+    for word in origins:
+        if not mentions(word, corpus_words, corpus_prefixes):
+            return f"the documents never mention {word}"
     return None
 
 

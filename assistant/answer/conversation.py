@@ -33,12 +33,12 @@ _BACK_REFERENCE = re.compile(
     re.IGNORECASE,
 )
 # A pronoun standing for an earlier topic: at the end of the question ("Hvem lanserte
-# den?", "Hvilke kreftformer nevnes der?") or after a preposition ("Hva står om det?").
+# den?", "Hvilke kreftformer nevnes der?", with a particle: "Hvilket målområde hører det til?") or after a preposition ("Hva står om det?").
 # "det" right after the verb and before more words is the expletive ("finnes det …",
 # "hvor mange er det som …") and points back to nothing.
 _PRONOUN_AT_END = re.compile(
     r"\b(den|det|dette|denne|disse|de|dem|der|dit|it|this|that|these|those|they|them|there)"
-    r"\W*$",
+    r"(?:\s+(?:til|om|med|av|for|på|fra|i|inn|under|to|about|with|of|for|in|on))?\W*$",
     re.IGNORECASE,
 )
 _PRONOUN_AFTER_PREPOSITION = re.compile(

@@ -239,7 +239,7 @@ _FRAME_WORDS = frozenset(
 )
 # The documents' own scope: every document is about Norway, so naming the country
 # constrains nothing (a question about "Norway's strategy" is in scope).
-_SCOPE_WORDS = frozenset({"norge", "norges", "norsk", "norske", "norway", "norway's", "norwegian"})
+SCOPE_WORDS = frozenset({"norge", "norges", "norsk", "norske", "norway", "norway's", "norwegian"})
 
 # English capitalises months, weekdays and "I" by spelling, not because they are names.
 _CAPITALISED_BY_SPELLING = frozenset(
@@ -298,7 +298,7 @@ def question_entities(question: str) -> tuple[str, ...]:
     A run of capitalised words is one name ("Cancer Mission Hub"). The word that
     starts the question (or follows a colon or quote) is capitalised by position, so
     it counts only when it is an acronym. The documents' own country is scope, not a
-    constraint (see :data:`_SCOPE_WORDS`).
+    constraint (see :data:`SCOPE_WORDS`).
     """
     names: list[str] = []
     current: list[str] = []
@@ -319,7 +319,7 @@ def question_entities(question: str) -> tuple[str, ...]:
             continue
         if sentence_start and not acronym:
             continue
-        if word.lower() in _SCOPE_WORDS or word.lower() in _FRAME_WORDS:
+        if word.lower() in SCOPE_WORDS or word.lower() in _FRAME_WORDS:
             if current:
                 names.append(" ".join(current))
                 current = []
@@ -338,7 +338,7 @@ def question_focus(question: str) -> tuple[str, ...]:
         for w in words
         if w
         and w not in _FRAME_WORDS
-        and w not in _SCOPE_WORDS
+        and w not in SCOPE_WORDS
         and not _YEAR.fullmatch(w)
         and (len(w) > 2 or w.isupper())
     ]

@@ -137,7 +137,7 @@ def _finish(
     previous: dict[str, Any] | None,
     seconds: float,
 ) -> int:
-    from assistant.evaluation.gate import check, gate_file
+    from assistant.evaluation.gate import check, gate_file, scoped_metrics
     from assistant.evaluation.markdown import comparison_table, runs_table, split_table
     from assistant.evaluation.report import build_report, find_previous, load_report, write_report
 
@@ -153,8 +153,10 @@ def _finish(
     )
     failures = []
     if args.gate:
+        primary = report["runs"][report["primary"]]
         failures = check(
-            report["runs"][report["primary"]]["metrics"]["all"], question_set.thresholds
+            scoped_metrics(primary["items"], primary["metrics"]["all"]),
+            question_set.thresholds,
         )
         report["gate"] = {
             "file": str(gate_file(args.set)),

@@ -90,6 +90,18 @@ def load_question_set(path: Path, known_documents: set[str] | None = None) -> Qu
     return QuestionSet(path, items, str(data.get("description", "")), thresholds)
 
 
+def _flatten(table: dict[str, Any], scope: str = "") -> dict[str, float]:
+    """Nested gate tables as ``scope/metric`` keys: ``[thresholds.heldout.list]`` → ``heldout/list/…``."""
+    flat: dict[str, float] = {}
+    for key, value in table.items():
+        name = f"{scope}/{key}" if scope else str(key)
+        if isinstance(value, dict):
+            flat.update(_flatten(value, name))
+        else:
+            flat[name] = float(value)
+    return flat
+
+
 def _thresholds(path: Path) -> dict[str, float]:
     """Gate thresholds from ``<set>.gate.toml`` beside the set, if present."""
     import tomllib
@@ -99,7 +111,7 @@ def _thresholds(path: Path) -> dict[str, float]:
         return {}
     try:
         data = tomllib.loads(gate.read_text(encoding="utf-8"))
-        return {str(k): float(v) for k, v in data.get("thresholds", {}).items()}
+        return _flatten(data.get("thresholds", {}))
     except (OSError, tomllib.TOMLDecodeError, TypeError, ValueError, AttributeError) as exc:
         raise DatasetError(
             f"{gate}: expected a [thresholds] table of metric = minimum ({exc})."

@@ -1,7 +1,10 @@
 """The quality gate: minimum values for metrics, kept beside the question set.
 
 ``eval/questions.gate.toml`` holds ``[thresholds]`` as ``metric = minimum``
-(read into ``QuestionSet.thresholds`` by the dataset loader). A metric fails
+(read into ``QuestionSet.thresholds`` by the dataset loader) over the whole set, and
+nested tables for one split or one category of a split: ``[thresholds.heldout]``,
+``[thresholds.heldout.unanswerable]`` (keys ``heldout/metric``,
+``heldout/unanswerable/metric``). A metric fails
 when it is below its minimum, was not measured (e.g. no unanswerable item was
 run), or is not a metric at all, so a typo never passes silently. Latencies
 are not gated: they depend on the machine, not on the change.
@@ -35,21 +38,40 @@ class GateFailure:
         return f"{self.metric} = {self.actual:g} < {self.required:g}"
 
 
+def scoped_metrics(items: list[dict[str, Any]], all_metrics: dict[str, Any]) -> dict[str, Any]:
+    """Metrics keyed as the thresholds are: ``metric``, ``split/metric``, ``split/category/metric``."""
+    from assistant.evaluation.metrics import ItemResult, aggregate
+
+    fields = set(ItemResult.__dataclass_fields__)
+    results = [ItemResult(**{k: v for k, v in item.items() if k in fields}) for item in items]
+    scoped: dict[str, Any] = dict(all_metrics)
+    for split in sorted({r.split for r in results}):
+        in_split = [r for r in results if r.split == split]
+        for metric, value in aggregate(in_split).items():
+            scoped[f"{split}/{metric}"] = value
+        for category in sorted({r.category for r in in_split}):
+            chosen = [r for r in in_split if r.category == category]
+            for metric, value in aggregate(chosen).items():
+                scoped[f"{split}/{category}/{metric}"] = value
+    return scoped
+
+
 def check(metrics: dict[str, Any], thresholds: dict[str, float]) -> list[GateFailure]:
     """The metrics below their thresholds, in the thresholds' order."""
     failures = []
-    for metric, required in thresholds.items():
+    for key, required in thresholds.items():
+        metric = key.rsplit("/", 1)[-1]
         if metric not in METRICS:
-            failures.append(GateFailure(metric, None, required, "unknown"))
+            failures.append(GateFailure(key, None, required, "unknown"))
             continue
         if metric in LOWER_IS_BETTER:
-            failures.append(GateFailure(metric, None, required, "timing"))
+            failures.append(GateFailure(key, None, required, "timing"))
             continue
-        actual = metrics.get(metric)
+        actual = metrics.get(key)
         if actual is None:
-            failures.append(GateFailure(metric, None, required, "unmeasured"))
+            failures.append(GateFailure(key, None, required, "unmeasured"))
         elif float(actual) < required:
-            failures.append(GateFailure(metric, float(actual), required))
+            failures.append(GateFailure(key, float(actual), required))
     return failures
 
 

@@ -19,7 +19,7 @@ from assistant.answer.abstention import (
 from assistant.answer.question import analyse
 
 CORPUS = (
-    "Kreftforeningen og Helsedirektoratet samarbeider. Oslo universitetssykehus ble akkreditert "
+    "Kliniske studier. Kreftforeningen og Helsedirektoratet samarbeider. Oslo universitetssykehus ble akkreditert "
     "i 2017. Storbritannia og Nederland har screening. Strategien gjelder 2025–2035. "
     "Sveiserøyk og dieseleksos er eksponeringer."
 )
@@ -56,6 +56,11 @@ def test_unknown_year(question: str, abstains: bool) -> None:
         # English names may be translations, never decided by this rule
         ("Which programmes does the Norwegian Cancer Society fund?", False),
         ("At what age do US guidelines recommend screening?", False),
+        # adjectives of origin: lower case in Norwegian, capitalised in English
+        ("Hva sier de svenske retningslinjene?", True),
+        ("Hva sier de kliniske retningslinjene?", False),
+        ("What do the Danish guidelines recommend?", True),
+        ("What do Norwegian guidelines recommend?", False),
     ],
 )
 def test_unknown_entity(question: str, abstains: bool) -> None:
