@@ -26,6 +26,9 @@ UnitKind = Literal["sentence", "list", "heading", "goal"]
 
 MAX_BLOCK_CHARS = 700
 """Longest heading → content or list block quoted as one unit."""
+MAX_ITEM_CHARS = 160
+"""Longest line of a heading → content block: names and bullets, not prose (prose under a
+heading is quoted sentence by sentence)."""
 
 _LIST_ITEM = re.compile(r"[•·▪◦*–-]\s|\d+[.)]\s")
 _CONTINUES = re.compile(
@@ -134,6 +137,9 @@ def _heading_block(
     if end <= body_start or section.start >= body_start:
         return None
     kind: UnitKind = "heading"
+    lines = [line for line in text[body_start:end].split("\n") if line.strip()]
+    if section.kind != "tiarsmal" and any(len(line) > MAX_ITEM_CHARS for line in lines):
+        return None
     if end - section.start > MAX_BLOCK_CHARS:
         if section.kind != "tiarsmal":
             return None
@@ -186,6 +192,8 @@ def block_sentence(text: str) -> str:
     ]
     if len(lines) < 2:
         return " ".join(lines)
+    if any(len(line) > MAX_ITEM_CHARS for line in lines[1:]):
+        return f"{lines[0].rstrip(':')}: " + " ".join(lines[1:])  # a heading over prose
     head, items = lines[0].rstrip(":"), [i.rstrip(".;,") for i in lines[1:]]
     listed = ", ".join(items[:-1]) + f" og {items[-1]}" if len(items) > 1 else items[0]
     return f"{head}: {listed}."

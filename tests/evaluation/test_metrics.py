@@ -118,7 +118,34 @@ def test_the_set_has_gate_thresholds_that_name_real_metrics() -> None:
     thresholds = load_question_set(QUESTIONS).thresholds
     assert thresholds["citation_validity"] == 1.0
     assert {"accuracy", "abstention_recall", "hit@5"} <= set(thresholds)
-    assert check(dict.fromkeys(METRICS, 1.0), thresholds) == []
+    # the held-out split is gated on its own, with floors per category
+    assert {"heldout/accuracy", "heldout/abstention_recall"} <= set(thresholds)
+    assert {"heldout/unanswerable/abstention_recall", "heldout/list/accuracy"} <= set(thresholds)
+    assert {"heldout/who/accuracy", "heldout/english/accuracy"} <= set(thresholds)
+    perfect = {f"{scope}{m}": 1.0 for m in METRICS for scope in _scopes(thresholds)}
+    assert check(perfect, thresholds) == []
+
+
+def _scopes(thresholds: dict[str, float]) -> set[str]:
+    return {key.rsplit("/", 1)[0] + "/" if "/" in key else "" for key in thresholds}
+
+
+def test_gate_checks_the_held_out_split_and_its_categories_on_their_own() -> None:
+    from assistant.evaluation.gate import scoped_metrics
+
+    def item(split: str, category: str, correct: bool) -> dict[str, Any]:
+        return {
+            "id": f"{split}-{category}-{correct}", "split": split, "category": category,
+            "language": "nb", "documents": [], "answerable": True, "question": "q",
+            "answer": "a", "abstained": False, "facts_missing": [] if correct else [["x"]],
+            "gold_rank": 1, "citations_verbatim": True, "citation_correct": True,
+            "latency_ms": 1.0,
+        }
+
+    items = [item("dev", "list", True)] * 3 + [item("heldout", "list", False)]
+    scoped = scoped_metrics(items, {"accuracy": 0.75})
+    failures = check(scoped, {"accuracy": 0.7, "heldout/list/accuracy": 0.5})
+    assert [str(f) for f in failures] == ["heldout/list/accuracy = 0 < 0.5"]
 
 
 def _report(**metrics: Any) -> dict[str, Any]:
