@@ -167,6 +167,12 @@ class AnswerabilityJudge:
             details.get("cached_tokens"),
         )
 
+    def __enter__(self) -> AnswerabilityJudge:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def close(self) -> None:
         """Close the HTTP connection pool (a later ``score`` opens a new one)."""
         with self._lock:

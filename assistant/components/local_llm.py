@@ -157,6 +157,16 @@ def require_model(settings: Settings) -> Path:
     return path
 
 
+def free_loopback_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 def endpoint_env(base_url: str) -> dict[str, str]:
     """The environment variables that point the assistant at a local server."""
     return {"ASSISTANT_LLM__BASE_URL": base_url, "ASSISTANT_LLM__MODEL": MODEL_NAME}
@@ -239,7 +249,12 @@ def running_local_server(
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         child = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            preexec_fn=_stop_with_parent if sys.platform == "linux" else None,
         )
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
@@ -253,6 +268,15 @@ def running_local_server(
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait(timeout=15)
+
+
+def _stop_with_parent() -> None:
+    """In the child: ask Linux to send SIGTERM when the parent dies, so no server is orphaned."""
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _wait_until_healthy(child: Any, health_url: str, log_path: Path, timeout_s: float) -> None:
