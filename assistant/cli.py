@@ -257,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.set_defaults(func=cmd_llm_pull)
     q = llm.add_parser("serve", help="Serve the local model, OpenAI-compatible, on 127.0.0.1.")
     q.add_argument("--port", dest="llm_port", type=int, help="Port (default: settings, 8080).")
-    q.add_argument("--threads", type=int, help="CPU threads (default: settings, 1).")
+    q.add_argument("--threads", type=int, help="CPU threads (default: settings, 2).")
     q.add_argument("--data-dir", help="Data folder (default: settings); the model is in models/.")
     q.set_defaults(func=cmd_llm_serve)
 

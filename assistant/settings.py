@@ -119,7 +119,10 @@ class LLMSettings(BaseModel):
         8080, ge=1, le=65535, description="Port `assistant llm serve` listens on (127.0.0.1)."
     )
     local_threads: int = Field(
-        1, ge=1, description="CPU threads of the local model server (`assistant llm serve`)."
+        2,
+        ge=1,
+        description="CPU threads of the local model server (`assistant llm serve`); "
+        "1 is steadier when other work keeps the cores busy.",
     )
     local_ctx: int = Field(
         4096, ge=512, description="Context window of the local model server, in tokens."
