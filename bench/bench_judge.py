@@ -27,7 +27,8 @@ import httpx
 import numpy as np
 
 from assistant.answer.judge import AnswerabilityJudge, Judgement
-from assistant.components.local_llm import MODEL_NAME, running_local_server
+from assistant.components.local_llm import MODEL_NAME
+from assistant.components.local_llm_process import running_local_server
 from assistant.evaluation.dataset import load_question_set
 from assistant.launcher import load_services
 from assistant.settings import get_settings

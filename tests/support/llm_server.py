@@ -16,11 +16,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from assistant.components.local_llm import (
+from assistant.components.local_llm import model_path, pull_model
+from assistant.components.local_llm_process import (
     LocalServerProcess,
     free_loopback_port,
-    model_path,
-    pull_model,
     running_local_server,
 )
 from assistant.settings import LLMSettings, Settings
