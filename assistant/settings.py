@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 EmbeddingBackend = Literal["e5", "sentence-transformers"]
 RetrievalMode = Literal["hybrid", "dense", "bm25"]
 AnswerMode = Literal["extractive", "llm"]
+JudgeMode = Literal["off", "llm"]
 
 
 class CorpusSettings(BaseModel):
@@ -102,6 +103,14 @@ class AnswerSettings(BaseModel):
         ),
     )
     max_citations: int = Field(3, ge=1, description="Most quotes an answer cites.")
+    judge: JudgeMode = Field(
+        "off",
+        description="'llm': the LLM endpoint judges whether the quotes answer the question "
+        "(answerability log-odds); 'off': the reader decides alone.",
+    )
+    judge_timeout_s: float = Field(
+        10.0, gt=0, description="Longest wait for the judge; past it the reader decides alone."
+    )
 
 
 class LLMSettings(BaseModel):
@@ -113,6 +122,23 @@ class LLMSettings(BaseModel):
     timeout_s: float = Field(60.0, gt=0, description="Timeout per LLM request in seconds.")
     max_tokens: int = Field(400, ge=16, description="Most tokens the LLM may generate.")
     temperature: float = Field(0.0, ge=0, description="Sampling temperature.")
+    model_dir: Path | None = Field(
+        None,
+        description="Folder for the local model's GGUF file (`assistant llm pull`); "
+        "default: <server data_dir>/models.",
+    )
+    local_port: int = Field(
+        8080, ge=1, le=65535, description="Port `assistant llm serve` listens on (127.0.0.1)."
+    )
+    local_threads: int = Field(
+        2,
+        ge=1,
+        description="CPU threads of the local model server (`assistant llm serve`); "
+        "1 is steadier when other work keeps the cores busy.",
+    )
+    local_ctx: int = Field(
+        4096, ge=512, description="Context window of the local model server, in tokens."
+    )
 
 
 class ServerSettings(BaseModel):

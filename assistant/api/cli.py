@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from contextlib import ExitStack
 from typing import Any
 
 from assistant.cli import progress_bar, settings_from_args
@@ -23,21 +24,49 @@ def _configure_logging() -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from assistant.cli import load_services_noting_fallback
+    from assistant.index.store import IndexMissingError, pointed_build
+
+    settings = settings_from_args(args)
+    with ExitStack() as stack:
+        if args.local_llm:
+            _start_local_llm(settings, stack)
+        try:
+            pointed_build(settings.index.dir)
+        except IndexMissingError:
+            print("No index yet: building it from the corpus first …", file=sys.stderr)
+        services = load_services_noting_fallback(
+            settings, build_if_missing=True, progress=progress_bar
+        )
+        _serve(settings, services, args)
+    return 0
+
+
+def _start_local_llm(settings: Any, stack: ExitStack) -> None:
+    """Start ``assistant llm serve`` as a child (stopped with the stack) and point at it."""
+    from assistant.components.local_llm_process import free_loopback_port, running_local_server
+
+    log_path = settings.server.data_dir / "logs" / "local-llm.log"
+    print(f"Starting the local model server (log: {log_path}) …", file=sys.stderr)
+    local = stack.enter_context(running_local_server(settings, free_loopback_port(), log_path))
+    settings.llm.base_url = local.base_url
+    settings.llm.model = local.model
+    print(
+        f"Local model {local.model} on {local.base_url}: mode 'llm' is available"
+        f" (default mode: {settings.answer.mode}).",
+        file=sys.stderr,
+    )
+
+
+def _serve(settings: Any, services: Any, args: argparse.Namespace) -> None:
+    """Warm up, say how access works, and run uvicorn until stopped."""
     import uvicorn
 
     from assistant.api.app import create_app
     from assistant.api.holder import WARM_UP_QUESTION
     from assistant.api.security import KeyStore, open_access
-    from assistant.cli import load_services_noting_fallback
-    from assistant.index.store import IndexMissingError, pointed_build
 
-    settings = settings_from_args(args)
     server = settings.server
-    try:
-        pointed_build(settings.index.dir)
-    except IndexMissingError:
-        print("No index yet: building it from the corpus first …", file=sys.stderr)
-    services = load_services_noting_fallback(settings, build_if_missing=True, progress=progress_bar)
     services.answers.answer(WARM_UP_QUESTION)  # the first request should not pay for warm-up
     _configure_logging()
     if open_access(server):
@@ -51,7 +80,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(settings, services, answer_workers=args.answer_threads)
     print(f"Serving on http://{server.host}:{server.port} (API docs at /docs)", file=sys.stderr)
     uvicorn.run(app, host=server.host, port=server.port, access_log=False, log_level="warning")
-    return 0
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
@@ -93,6 +121,11 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--index", help="Index folder (default: settings).")
     p.add_argument("--data-dir", help="Folder of the API key store (default: settings).")
+    p.add_argument(
+        "--local-llm",
+        action="store_true",
+        help="Also start the local model (`assistant llm serve`) and use it for mode 'llm'.",
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("keys", help="Create, list and revoke API keys.")

@@ -1,8 +1,9 @@
 """Generative chat model for the answer service's optional ``llm`` mode.
 
 ``OpenAICompatibleChatModel`` talks to any OpenAI-compatible chat-completions endpoint (vLLM,
-Ollama, llama.cpp server, llama-cpp-python's server, Azure OpenAI's ``/openai/v1`` endpoint, ...)
-given its base URL, a model name and an optional API key, through llama-index's ``OpenAILike``.
+Ollama, llama.cpp's server such as the bundled local model, Azure OpenAI's ``/openai/v1``
+endpoint, ...) given its base URL, a model name and an optional API key, through
+llama-index's ``OpenAILike``.
 
 Contracts:
 

@@ -10,8 +10,10 @@ import pytest
 from assistant.answer.service import AnswerService, citations_are_verbatim
 from assistant.components.llm import ChatModel, OpenAICompatibleChatModel, ScriptedChatModel
 from assistant.launcher import Services
+from tests.support.llm_server import LLMServer
 
 HPV = "Hvilket tiårsmål dekker eliminering av HPV?"
+SURVIVAL = "Hva er målet for overlevelse etter kreft?"
 
 
 def _service(services: Services, chat_model: ChatModel) -> AnswerService:
@@ -61,23 +63,21 @@ def test_sentence_without_citation_is_removed(services: Services) -> None:
 
 
 @pytest.mark.llm
-def test_llm_mode_against_a_real_openai_compatible_server(services: Services) -> None:
-    from tests.support.llm_server import running_llm_server
-
-    with running_llm_server() as server:
-        model = OpenAICompatibleChatModel(
-            server.base_url, server.model, timeout_s=120, max_tokens=120
-        )
-        answer = _service(services, model).answer(HPV, mode="llm")
+def test_llm_mode_against_the_local_model_server(services: Services, llm_server: LLMServer) -> None:
+    """Qwen2.5-Coder-1.5B's answer to a goal question passes the verifier sentence by sentence."""
+    model = OpenAICompatibleChatModel(
+        llm_server.base_url, llm_server.model, timeout_s=120, max_tokens=120
+    )
+    answer = _service(services, model).answer(SURVIVAL, mode="llm")
     assert answer.mode == "llm"
-    assert citations_are_verbatim(services.index, answer.citations)
-    if answer.notice is None:
-        # accepted: every sentence carries a marker of a listed citation
-        numbers = {c.n for c in answer.citations}
-        for n in re.findall(r"\[(\d+)\]", answer.answer):
-            assert int(n) in numbers
-    else:
-        # rejected by the verifier (the 270M test model often is): extractive fallback
-        assert "Tiårsmål 2" in answer.answer
+    assert answer.notice is None  # accepted, not the extractive fallback
     assert answer.signals is not None
-    assert "faithfulness" in answer.signals
+    assert answer.signals["faithfulness"] == 1.0
+    assert citations_are_verbatim(services.index, answer.citations)
+    numbers = {c.n for c in answer.citations}
+    sentences = [s for s in re.split(r"(?<=[.!?\]])\s+(?!\[)", answer.answer.strip()) if s]
+    assert sentences
+    for sentence in sentences:
+        cited = [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]
+        assert cited, answer.answer  # every sentence shown carries a marker ...
+        assert set(cited) <= numbers  # ... of a citation the answer lists

@@ -1,14 +1,12 @@
-"""The OpenAI-compatible chat model against a real llama-cpp-python server on loopback."""
+"""The OpenAI-compatible chat model against the real local model server on loopback."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,26 +16,13 @@ from assistant.components.llm import (
     LLMUnavailableError,
     OpenAICompatibleChatModel,
 )
-from tests.support.llm_server import LLMServer, free_loopback_port, running_llm_server
-
-pytestmark = pytest.mark.llm
-
-needs_llama_cpp = pytest.mark.skipif(
-    importlib.util.find_spec("llama_cpp") is None,
-    reason="llama-cpp-python is not installed: pip install 'llama-cpp-python[server]'",
-)
+from assistant.components.local_llm_process import free_loopback_port
+from tests.support.llm_server import LLMServer
 
 QUESTION = [
     ("system", "You are a concise assistant. Answer in one short sentence."),
     ("user", "What is the capital of France?"),
 ]
-
-
-@pytest.fixture(scope="session")
-def llm_server() -> Iterator[LLMServer]:
-    """One llama-cpp-python server with Gemma 3 270M for the whole session."""
-    with running_llm_server() as server:
-        yield server
 
 
 @pytest.fixture
@@ -86,29 +71,28 @@ def test_rejects_unknown_role() -> None:
         model.complete([("tool", "hi")])
 
 
-@needs_llama_cpp
+@pytest.mark.llm
 def test_complete_returns_text(chat_model: OpenAICompatibleChatModel) -> None:
-    """A completion from the real server is a non-empty string."""
+    """The instruction-tuned model answers a simple question correctly."""
     answer = chat_model.complete(QUESTION)
-    assert isinstance(answer, str)
-    assert answer.strip()
+    assert "Paris" in answer
 
 
-@needs_llama_cpp
+@pytest.mark.llm
 def test_complete_follows_a_conversation(chat_model: OpenAICompatibleChatModel) -> None:
-    """System, user and assistant turns are all accepted by the server's chat template."""
+    """System, user and assistant turns all reach the model: a follow-up is understood."""
     answer = chat_model.complete(
         [
-            ("system", "Answer briefly."),
-            ("user", "Name a colour."),
-            ("assistant", "Blue."),
-            ("user", "Name another one."),
+            ("system", "Answer with one word."),
+            ("user", "What is the capital of France?"),
+            ("assistant", "Paris."),
+            ("user", "And of Norway?"),
         ]
     )
-    assert answer.strip()
+    assert "Oslo" in answer
 
 
-@needs_llama_cpp
+@pytest.mark.llm
 def test_stream_yields_pieces(chat_model: OpenAICompatibleChatModel) -> None:
     """Streaming yields several non-empty pieces whose concatenation is the answer."""
     pieces = list(chat_model.stream(QUESTION))
@@ -117,10 +101,10 @@ def test_stream_yields_pieces(chat_model: OpenAICompatibleChatModel) -> None:
     assert "".join(pieces).strip()
 
 
-@needs_llama_cpp
+@pytest.mark.llm
 def test_server_error_is_reported(chat_model: OpenAICompatibleChatModel) -> None:
     """A prompt longer than the server's context gets an HTTP error, reported with the URL."""
-    too_long = "word " * 3000
+    too_long = "word " * 6000  # the server's context is 4096 tokens
     with pytest.raises(LLMUnavailableError, match=r"HTTP 4\d\d") as caught:
         chat_model.complete([("user", too_long)])
     assert chat_model.base_url in str(caught.value)

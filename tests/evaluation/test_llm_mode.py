@@ -14,6 +14,7 @@ from assistant.evaluation.dataset import load_question_set
 from assistant.evaluation.metrics import aggregate
 from assistant.evaluation.runner import run
 from assistant.launcher import Services
+from tests.support.llm_server import LLMServer
 
 
 def _with_model(services: Services, model: ChatModel) -> AnswerService:
@@ -34,16 +35,17 @@ def test_an_unsupported_generation_scores_zero_faithfulness(
 
 @pytest.mark.llm
 def test_eval_in_llm_mode_reports_faithfulness(
-    eval_env: Path, small_set: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    eval_env: Path,
+    small_set: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    llm_server: LLMServer,
 ) -> None:
-    from tests.support.llm_server import running_llm_server
-
-    with running_llm_server() as server:
-        monkeypatch.setenv("ASSISTANT_LLM__BASE_URL", server.base_url)
-        monkeypatch.setenv("ASSISTANT_LLM__MODEL", server.model)
-        monkeypatch.setenv("ASSISTANT_LLM__MAX_TOKENS", "120")
-        args = ["eval", "--set", str(small_set), "--out", str(tmp_path), "--mode", "llm"]
-        assert main([*args, "--limit", "2"]) == 0
+    monkeypatch.setenv("ASSISTANT_LLM__BASE_URL", llm_server.base_url)
+    monkeypatch.setenv("ASSISTANT_LLM__MODEL", llm_server.model)
+    monkeypatch.setenv("ASSISTANT_LLM__MAX_TOKENS", "120")
+    args = ["eval", "--set", str(small_set), "--out", str(tmp_path), "--mode", "llm"]
+    assert main([*args, "--limit", "2"]) == 0
     report = json.loads(next(tmp_path.glob("*/report.json")).read_text(encoding="utf-8"))
     assert report["mode"] == "llm"
     metrics = report["runs"]["full"]["metrics"]["all"]
