@@ -235,7 +235,7 @@ _FRAME_WORDS = frozenset(
     why how many much long old large big share percentage number name list and or that this
     these those it its there their they them about according documents document say says
     said mention mentioned describe described mean means please tell me
-    """.split()
+    """.split()  # noqa: SIM905
 )
 # The documents' own scope: every document is about Norway, so naming the country
 # constrains nothing (a question about "Norway's strategy" is in scope).
@@ -243,8 +243,28 @@ SCOPE_WORDS = frozenset({"norge", "norges", "norsk", "norske", "norway", "norway
 
 # English capitalises months, weekdays and "I" by spelling, not because they are names.
 _CAPITALISED_BY_SPELLING = frozenset(
-    "january february march april may june july august september october november december "
-    "monday tuesday wednesday thursday friday saturday sunday i".split()
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "i",
+    ]
 )
 
 _YEAR = re.compile(r"(?<![\d-])(19\d\d|20\d\d)(?![\d])")
@@ -254,8 +274,14 @@ _ACRONYM = re.compile(r"^[A-ZÆØÅ]{2,}[A-ZÆØÅ0-9-]*$")
 # A kind of document named in the question: the corpus's document kinds (manifest
 # ``kind``), in both languages.
 _DOCUMENT_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("press", re.compile(r"\b(pressemelding\w*|artikkel\w*|nyhetssak\w*|press\s+release\w*|"
-                         r"news\s+(?:item|article)s?|article)\b", _I)),
+    (
+        "press",
+        re.compile(
+            r"\b(pressemelding\w*|artikkel\w*|nyhetssak\w*|press\s+release\w*|"
+            r"news\s+(?:item|article)s?|article)\b",
+            _I,
+        ),
+    ),
     ("hub", re.compile(r"\b(nettsid\w*|hub(?:en|ens)?|web\s?page|website)\b", _I)),
     ("strategy", re.compile(r"\b(strategi\w*|strategy|strategies)\b", _I)),
 )
@@ -310,8 +336,11 @@ def question_entities(question: str) -> tuple[str, ...]:
         first = False
         capital = word[:1].isupper()
         acronym = bool(_ACRONYM.match(word.split("-")[0])) and len(word.split("-")[0]) <= 8
-        if word.isdigit() or len(word) < 2 or not (capital or acronym) or (
-            word.lower() in _CAPITALISED_BY_SPELLING
+        if (
+            word.isdigit()
+            or len(word) < 2
+            or not (capital or acronym)
+            or (word.lower() in _CAPITALISED_BY_SPELLING)
         ):
             if current:
                 names.append(" ".join(current))

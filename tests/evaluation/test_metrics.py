@@ -135,10 +135,19 @@ def test_gate_checks_the_held_out_split_and_its_categories_on_their_own() -> Non
 
     def item(split: str, category: str, correct: bool) -> dict[str, Any]:
         return {
-            "id": f"{split}-{category}-{correct}", "split": split, "category": category,
-            "language": "nb", "documents": [], "answerable": True, "question": "q",
-            "answer": "a", "abstained": False, "facts_missing": [] if correct else [["x"]],
-            "gold_rank": 1, "citations_verbatim": True, "citation_correct": True,
+            "id": f"{split}-{category}-{correct}",
+            "split": split,
+            "category": category,
+            "language": "nb",
+            "documents": [],
+            "answerable": True,
+            "question": "q",
+            "answer": "a",
+            "abstained": False,
+            "facts_missing": [] if correct else [["x"]],
+            "gold_rank": 1,
+            "citations_verbatim": True,
+            "citation_correct": True,
             "latency_ms": 1.0,
         }
 
