@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.answer.conversation import ConversationStore
 from assistant.answer.service import AnswerService
@@ -18,6 +18,14 @@ from assistant.index.store import IndexMissingError, LoadedIndex, load_index
 from assistant.ingest.pipeline import IngestService, IngestSummary
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.answer.judge import AnswerabilityJudge
+
+JUDGE_QUOTE_CHARS = 160
+"""Each quote shown to the judge is cut to this many characters: the prompt is what costs
+(about 40 tokens/s on 2 cores), and the start of a quote carries most of its meaning
+(bench/bench_judge.py, 2026-12-01: p95 11.3 s at 160 chars vs 27.4 s in full, under load)."""
 
 
 @dataclass
@@ -86,8 +94,31 @@ def load_services(
         settings.answer,
         chat_model=build_chat_model(settings),
         max_question_chars=settings.server.max_question_chars,
+        judge=build_judge(settings),
     )
     return Services(settings, embedder, index, retriever, answers, ConversationStore())
+
+
+def build_judge(settings: Settings) -> AnswerabilityJudge | None:
+    """The answerability judge when ``answer.judge`` is 'llm' (needs the LLM endpoint)."""
+    if settings.answer.judge != "llm":
+        return None
+    llm = settings.llm
+    if not llm.base_url or not llm.model:
+        raise ValueError(
+            "ASSISTANT_ANSWER__JUDGE=llm needs an OpenAI-compatible endpoint: set "
+            "ASSISTANT_LLM__BASE_URL and ASSISTANT_LLM__MODEL (or run `assistant serve "
+            "--local-llm`), or set ASSISTANT_ANSWER__JUDGE=off."
+        )
+    from assistant.answer.judge import AnswerabilityJudge
+
+    return AnswerabilityJudge(
+        llm.base_url,
+        llm.model,
+        llm.api_key.get_secret_value() or None,
+        settings.answer.judge_timeout_s,
+        max_quote_chars=JUDGE_QUOTE_CHARS,
+    )
 
 
 def build_chat_model(settings: Settings) -> ChatModel | None:

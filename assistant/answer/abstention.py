@@ -46,6 +46,7 @@ from assistant.answer.question import SCOPE_WORDS as _SCOPE
 from assistant.answer.question import QuestionAnalysis
 
 MODEL_FILE = "abstention_model.json"
+JUDGED_MODEL_FILE = "judged_model.json"
 
 # Question words and verbs of asking, as Norwegian stems: never "unknown" content.
 _ASKING_STEMS = frozenset(
@@ -236,3 +237,41 @@ def _compound_of_known(stem: str, words: set[str], stems: set[str] | dict[str, A
         if left_known and (right in stems or right in words):
             return True
     return False
+
+
+@dataclass(frozen=True)
+class JudgedModel:
+    """The reader's estimate combined with the LLM judge's log-odds (``answer.judge=llm``).
+
+    P(answerable) = sigmoid(intercept + reader * logit(p_reader) + judge * log_odds), fitted
+    on the dev split by ``python bench/calibrate_judge.py`` (``judged_model.json``).
+    """
+
+    reader: float
+    judge: float
+    intercept: float
+    threshold: float
+    provenance: dict[str, Any]
+
+    def probability(self, reader_probability: float, log_odds: float) -> float:
+        p = min(max(reader_probability, 1e-6), 1 - 1e-6)
+        z = self.intercept + self.reader * math.log(p / (1 - p)) + self.judge * log_odds
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def load_judged_model() -> JudgedModel | None:
+    """The fitted reader + judge combination, or None when it has not been fitted."""
+    path = resources.files("assistant.answer").joinpath(JUDGED_MODEL_FILE)
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return JudgedModel(
+        reader=float(data["reader"]),
+        judge=float(data["judge"]),
+        intercept=float(data["intercept"]),
+        threshold=float(data["threshold"]),
+        provenance=dict(data.get("provenance", {})),
+    )

@@ -20,6 +20,7 @@ from assistant.answer.abstention import (
     AbstentionFeatures,
     AbstentionModel,
     constraint_miss,
+    load_judged_model,
     load_model,
     unknown_entity,
     unknown_terms,
@@ -28,6 +29,7 @@ from assistant.answer.abstention import (
 from assistant.answer.conversation import standalone_question
 from assistant.answer.extractive import Composition, ExtractiveAnswerer
 from assistant.answer.forms import CHECKABLE, FAR
+from assistant.answer.judge import AnswerabilityJudge
 from assistant.answer.leads import goal_reference
 from assistant.answer.models import Answer, Citation, Timings, Turn
 from assistant.answer.question import ANSWER_TYPES, QuestionAnalysis, analyse
@@ -44,6 +46,12 @@ ABSTAIN_TEXT: dict[str, str] = {
 NEAREST_TEXT: dict[str, str] = {
     "nb": "De nærmeste avsnittene er vist under kildene, men de svarer ikke på spørsmålet.",
     "en": "The nearest passages are listed as sources, but they do not answer the question.",
+}
+JUDGE_DOWN_TEXT: dict[str, str] = {
+    "nb": "Språkmodellen som vurderer om kildene svarer, svarte ikke i tide; "
+    "svaret bygger på leserens egen vurdering.",
+    "en": "The language model that judges whether the sources answer did not reply in time; "
+    "the reader decided alone.",
 }
 MODES: tuple[str, ...] = ("extractive", "llm")
 ANSWER_TYPE_CODES = {t: i for i, t in enumerate(ANSWER_TYPES)}
@@ -68,6 +76,7 @@ class AnswerService:
         chat_model: ChatModel | None = None,
         max_question_chars: int = 1000,
         abstention: AbstentionModel | None = None,
+        judge: AnswerabilityJudge | None = None,
     ):
         self.index = index
         self.retriever = retriever
@@ -76,6 +85,8 @@ class AnswerService:
         self.max_question_chars = max_question_chars
         self.extractive = ExtractiveAnswerer(index, settings.max_citations)
         self.abstention = abstention or load_model()
+        self.judge = judge
+        self.judged = load_judged_model() if judge is not None else None
         self.threshold = (
             settings.abstain_threshold
             if settings.abstain_threshold is not None
@@ -129,7 +140,19 @@ class AnswerService:
         )
         notice = None
         faithfulness: float | None = None
-        if scope is not None or self._abstains(question, probability, hits):
+        judged: dict[str, float] = {}
+        threshold = self.threshold
+        if self.judge is not None and scope is None and hits:
+            quotes = [c.quote for c in composition.citations[:3]]
+            log_odds = self.judge.score(question, quotes)
+            if log_odds is None:
+                notice = JUDGE_DOWN_TEXT[language]
+            else:
+                judged["judge"] = round(log_odds, 4)
+                if self.judged is not None:
+                    probability = self.judged.probability(probability, log_odds)
+                    threshold = self.judged.threshold
+        if scope is not None or not hits or probability < threshold:
             text = (
                 f"{ABSTAIN_TEXT[language]} {NEAREST_TEXT[language]}"
                 if hits
@@ -175,6 +198,7 @@ class AnswerService:
                 "probability": round(probability, 4),
                 "answer_type": float(ANSWER_TYPE_CODES[analysis.answer_type]),
                 "out_of_scope": float(scope is not None),
+                **judged,
                 **({"faithfulness": round(faithfulness, 4)} if faithfulness is not None else {}),
             },
         )
@@ -296,9 +320,6 @@ class AnswerService:
         goals = self.index.goals
         known = goals.goal(number) if kind == "tiarsmal" else goals.malomrade(number)
         return None if known is not None else f"there is no {kind} {number}"
-
-    def _abstains(self, question: str, probability: float, hits: list[ScoredChunk]) -> bool:
-        return not hits or probability < self.threshold
 
 
 def citations_are_verbatim(index: LoadedIndex, citations: list[Citation]) -> bool:
