@@ -35,6 +35,17 @@ def register(subparsers: Any) -> None:
         help="Answer mode (default: settings).",
     )
     p.add_argument(
+        "--judge",
+        choices=["off", "llm"],
+        default=None,
+        help="Answerability judge (default: settings); 'llm' needs ASSISTANT_LLM__BASE_URL/MODEL.",
+    )
+    p.add_argument(
+        "--gate-file",
+        type=Path,
+        help="Thresholds to gate on (default: <set>.gate.toml), e.g. for the judge tier.",
+    )
+    p.add_argument(
         "--config",
         type=Path,
         help='TOML file of settings overrides, e.g. [retrieval] mode = "dense".',
@@ -100,11 +111,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
         settings = with_overrides(get_settings(), overrides)
         if args.index:
             settings.index.dir = Path(args.index)
+        if args.judge:
+            settings.answer.judge = args.judge
         previous = load_report(args.compare) if args.compare else None
         from assistant.evaluation.harness import local_documents
 
         documents = local_documents(settings)
         question_set = load_question_set(args.set, set(documents))
+        if args.gate_file:
+            from assistant.evaluation.dataset import read_thresholds
+
+            question_set.thresholds = read_thresholds(args.gate_file)
         if args.gate and not question_set.thresholds:
             return _fail(f"--gate needs thresholds in {gate_file(args.set)}.")
         items = question_set.split(args.split)[: args.limit]
@@ -124,6 +141,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             configurations = list(BASELINES) if args.baselines else [FULL]
             runs = run_in_process(settings, configurations, items, mode, progress_bar)
     except (ConfigError, DatasetError, ServerError, ReportError) as exc:
+        return _fail(str(exc))
+    except ValueError as exc:  # a setting that cannot work, e.g. --judge llm without an endpoint
         return _fail(str(exc))
     return _finish(args, question_set, runs, overrides, mode, previous, time.perf_counter() - began)
 

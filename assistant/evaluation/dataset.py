@@ -104,11 +104,16 @@ def _flatten(table: dict[str, Any], scope: str = "") -> dict[str, float]:
 
 def _thresholds(path: Path) -> dict[str, float]:
     """Gate thresholds from ``<set>.gate.toml`` beside the set, if present."""
-    import tomllib
-
     gate = path.with_suffix(".gate.toml")
     if not gate.exists():
         return {}
+    return read_thresholds(gate)
+
+
+def read_thresholds(gate: Path) -> dict[str, float]:
+    """Gate thresholds from a TOML file's ``[thresholds]`` tables; DatasetError if unreadable."""
+    import tomllib
+
     try:
         data = tomllib.loads(gate.read_text(encoding="utf-8"))
         return _flatten(data.get("thresholds", {}))
