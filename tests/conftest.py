@@ -29,6 +29,13 @@ STRATEGY_FILE = "felles-innsats-mot-kreft-2025-2035.txt"
 STRATEGY_ID = "strategi-2025-2035"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that need a real LLM server or Chromium are slow too: ``-m "not slow"`` skips them."""
+    for item in items:
+        if item.get_closest_marker("llm") or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
+
+
 @dataclass(frozen=True)
 class BuiltIndex:
     """The session's index of the real corpus and what its ingest reported."""
