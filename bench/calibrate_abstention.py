@@ -116,7 +116,7 @@ def main() -> None:
                 "fitted_at": time.strftime("%Y-%m-%d"),
                 "question_set": args.set,
                 "split": "dev",
-                "items": int(len(y_dev)),
+                "items": len(y_dev),
                 "items_decided_by_rules": int(r_dev.sum()),
                 "estimator": f"sklearn LogisticRegression(C={args.C}, class_weight='balanced')",
                 "threshold_rule": f"highest with <= {args.max_false_abstain:.0%} answerable dev "

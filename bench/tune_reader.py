@@ -44,7 +44,10 @@ def main() -> None:
         history: list[Turn] = []
         for turn in item.history:
             earlier = service.answer(turn, history=history)
-            history += [Turn(role="user", content=turn), Turn(role="assistant", content=earlier.answer)]
+            history += [
+                Turn(role="user", content=turn),
+                Turn(role="assistant", content=earlier.answer),
+            ]
         question = item.question
         language = detect_language(question)
         standalone = standalone_question(question, history)

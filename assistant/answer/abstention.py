@@ -49,8 +49,7 @@ MODEL_FILE = "abstention_model.json"
 
 # Question words and verbs of asking, as Norwegian stems: never "unknown" content.
 _ASKING_STEMS = frozenset(
-    "hvilk hva hvem hvor hvordan når hvorfor nevn finn fins gjeld står sto sier"
-    .split()
+    "hvilk hva hvem hvor hvordan når hvorfor nevn finn fins gjeld står sto sier".split()
 )
 
 

@@ -33,7 +33,8 @@ _BACK_REFERENCE = re.compile(
     re.IGNORECASE,
 )
 # A pronoun standing for an earlier topic: at the end of the question ("Hvem lanserte
-# den?", "Hvilke kreftformer nevnes der?", with a particle: "Hvilket målområde hører det til?") or after a preposition ("Hva står om det?").
+# den?", "Hvilke kreftformer nevnes der?", with a particle: "Hvilket målområde hører det
+# til?") or after a preposition ("Hva står om det?").
 # "det" right after the verb and before more words is the expletive ("finnes det …",
 # "hvor mange er det som …") and points back to nothing.
 _PRONOUN_AT_END = re.compile(

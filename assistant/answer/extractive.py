@@ -157,7 +157,8 @@ class ExtractiveAnswerer:
                     analysis.answer_type, self._unit_text[u], question, positions
                 )
                 form = checkable and (
-                    distance < FAR or has_answer_form(analysis.answer_type, self._unit_text[u], question)
+                    distance < FAR
+                    or has_answer_form(analysis.answer_type, self._unit_text[u], question)
                 )
                 score = (
                     dense
@@ -286,9 +287,9 @@ class ExtractiveAnswerer:
 def _shape_weight(unit: EvidenceUnit, analysis: QuestionAnalysis) -> float:
     """A block answers a question for several items or names; for others it is padding."""
     if unit.kind in ("list", "heading"):
-        return WEIGHTS["block_fit"] if analysis.answer_type in _BLOCK_TYPES else WEIGHTS[
-            "block_other"
-        ]
+        return (
+            WEIGHTS["block_fit"] if analysis.answer_type in _BLOCK_TYPES else WEIGHTS["block_other"]
+        )
     return 0.0
 
 

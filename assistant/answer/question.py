@@ -254,8 +254,14 @@ _ACRONYM = re.compile(r"^[A-ZÆØÅ]{2,}[A-ZÆØÅ0-9-]*$")
 # A kind of document named in the question: the corpus's document kinds (manifest
 # ``kind``), in both languages.
 _DOCUMENT_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("press", re.compile(r"\b(pressemelding\w*|artikkel\w*|nyhetssak\w*|press\s+release\w*|"
-                         r"news\s+(?:item|article)s?|article)\b", _I)),
+    (
+        "press",
+        re.compile(
+            r"\b(pressemelding\w*|artikkel\w*|nyhetssak\w*|press\s+release\w*|"
+            r"news\s+(?:item|article)s?|article)\b",
+            _I,
+        ),
+    ),
     ("hub", re.compile(r"\b(nettsid\w*|hub(?:en|ens)?|web\s?page|website)\b", _I)),
     ("strategy", re.compile(r"\b(strategi\w*|strategy|strategies)\b", _I)),
 )
@@ -310,8 +316,11 @@ def question_entities(question: str) -> tuple[str, ...]:
         first = False
         capital = word[:1].isupper()
         acronym = bool(_ACRONYM.match(word.split("-")[0])) and len(word.split("-")[0]) <= 8
-        if word.isdigit() or len(word) < 2 or not (capital or acronym) or (
-            word.lower() in _CAPITALISED_BY_SPELLING
+        if (
+            word.isdigit()
+            or len(word) < 2
+            or not (capital or acronym)
+            or (word.lower() in _CAPITALISED_BY_SPELLING)
         ):
             if current:
                 names.append(" ".join(current))

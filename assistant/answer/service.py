@@ -29,8 +29,8 @@ from assistant.answer.conversation import standalone_question
 from assistant.answer.extractive import Composition, ExtractiveAnswerer
 from assistant.answer.forms import CHECKABLE, FAR
 from assistant.answer.leads import goal_reference
-from assistant.answer.question import ANSWER_TYPES, QuestionAnalysis, analyse
 from assistant.answer.models import Answer, Citation, Timings, Turn
+from assistant.answer.question import ANSWER_TYPES, QuestionAnalysis, analyse
 from assistant.components.llm import ChatModel
 from assistant.index.store import LoadedIndex
 from assistant.language import Language, detect_language
@@ -279,9 +279,7 @@ class AnswerService:
             dense=max((c.dense for c in composition.candidates), default=0.0),
             coverage=reader.coverage(focus, cited_stems),
             form_miss=float(checkable and not any(c.form for c in chosen)),
-            distance=(
-                min((c.distance for c in top[:3]), default=FAR) / FAR if checkable else 0.0
-            ),
+            distance=(min((c.distance for c in top[:3]), default=FAR) / FAR if checkable else 0.0),
             key_miss=float(bool(key) and key not in cited_stems),
             constraint_miss=constraint_miss(
                 analysis, evidence_words, evidence_prefixes, reader.words, reader.word_prefixes

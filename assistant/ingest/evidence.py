@@ -102,9 +102,7 @@ def _document_units(
             list_end = extend_list(text, unit.start, unit.end, limit)
             if list_end > unit.end:
                 inside = _members_in(members, sentences, unit.start, list_end)
-                out.append(
-                    EvidenceUnit("list", unit.chunk, unit.start, list_end, unit.end, inside)
-                )
+                out.append(EvidenceUnit("list", unit.chunk, unit.start, list_end, unit.end, inside))
     for section in document.sections:
         block = _heading_block(document, section, members, sentences)
         if block is not None:

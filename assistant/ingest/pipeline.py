@@ -25,8 +25,8 @@ from assistant.index.leftovers import remove_leftovers
 from assistant.index.store import FORMAT_VERSION, write_build
 from assistant.ingest.chunking import Chunk, chunk_document
 from assistant.ingest.document import Document, build_document
-from assistant.ingest.goals import GoalRegistry
 from assistant.ingest.evidence import build_evidence
+from assistant.ingest.goals import GoalRegistry
 from assistant.ingest.sentences import SentenceUnit, split_units
 from assistant.ingest.structure import detect
 from assistant.settings import ChunkingSettings

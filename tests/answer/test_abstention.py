@@ -19,8 +19,9 @@ from assistant.answer.abstention import (
 from assistant.answer.question import analyse
 
 CORPUS = (
-    "Kliniske studier. Kreftforeningen og Helsedirektoratet samarbeider. Oslo universitetssykehus ble akkreditert "
-    "i 2017. Storbritannia og Nederland har screening. Strategien gjelder 2025–2035. "
+    "Kliniske studier. Kreftforeningen og Helsedirektoratet samarbeider. "
+    "Oslo universitetssykehus ble akkreditert i 2017. Storbritannia og Nederland har screening. "
+    "Strategien gjelder 2025–2035. "
     "Sveiserøyk og dieseleksos er eksponeringer."
 )
 WORDS = {w.lower() for w in re.findall(r"\w+", CORPUS)}
@@ -120,11 +121,21 @@ def test_shipped_model_matches_the_features_and_orders_evidence() -> None:
     assert 0.0 < model.threshold < 1.0
     assert model.provenance["split"] == "dev"
     strong = AbstentionFeatures(
-        dense=0.92, coverage=1.0, form_miss=0.0, distance=0.0, key_miss=0.0,
-        constraint_miss=0.0, unknown=0.0,
+        dense=0.92,
+        coverage=1.0,
+        form_miss=0.0,
+        distance=0.0,
+        key_miss=0.0,
+        constraint_miss=0.0,
+        unknown=0.0,
     )
     weak = AbstentionFeatures(
-        dense=0.84, coverage=0.2, form_miss=1.0, distance=1.0, key_miss=1.0,
-        constraint_miss=1.0, unknown=2.0,
+        dense=0.84,
+        coverage=0.2,
+        form_miss=1.0,
+        distance=1.0,
+        key_miss=1.0,
+        constraint_miss=1.0,
+        unknown=2.0,
     )
     assert model.probability(strong) > model.threshold > model.probability(weak)
