@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 
 from assistant.components.embedding import E5Embedding
+from assistant.index.build import IngestSummary
 from assistant.index.store import LoadedIndex, load_index
 from assistant.ingest.document import Document
-from assistant.ingest.pipeline import CorpusReading, IngestSummary, read_corpus
+from assistant.ingest.pipeline import CorpusReading, read_corpus
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.settings import CorpusSettings, IndexSettings, RetrievalSettings, Settings
 

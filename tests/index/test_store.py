@@ -30,7 +30,8 @@ from assistant.index.store import (
 )
 from assistant.ingest.chunking import chunk_document
 from assistant.ingest.goals import GoalRegistry
-from assistant.ingest.pipeline import CorpusReading, IngestSummary, indexed_text
+from assistant.index.build import IngestSummary
+from assistant.ingest.pipeline import CorpusReading, indexed_text
 from assistant.launcher import ingest
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.settings import CorpusSettings, IndexSettings, RetrievalSettings, Settings
