@@ -13,6 +13,7 @@ import dataclasses
 import re
 import time
 from collections.abc import Iterator
+from typing import get_args
 
 import numpy as np
 
@@ -35,7 +36,7 @@ from assistant.components.llm import ChatModel
 from assistant.index.store import LoadedIndex
 from assistant.language import Language, detect_language
 from assistant.retrieval.hybrid import Filters, HybridRetriever, ScoredChunk
-from assistant.settings import AnswerSettings
+from assistant.settings import AnswerMode, AnswerSettings
 
 ABSTAIN_TEXT: dict[str, str] = {
     "nb": "Jeg finner ikke svar på dette i dokumentene.",
@@ -45,7 +46,7 @@ NEAREST_TEXT: dict[str, str] = {
     "nb": "De nærmeste avsnittene er vist under kildene, men de svarer ikke på spørsmålet.",
     "en": "The nearest passages are listed as sources, but they do not answer the question.",
 }
-MODES: tuple[str, ...] = ("extractive", "llm")
+MODES: tuple[str, ...] = get_args(AnswerMode)
 ANSWER_TYPE_CODES = {t: i for i, t in enumerate(ANSWER_TYPES)}
 
 
