@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answer.candidate import Candidate
+from assistant.answer.candidate import Candidate as Candidate  # also its old home
 from assistant.answer.forms import CHECKABLE, FAR, form_distance, has_answer_form
 from assistant.answer.leads import GoalLeads, goal_reference
 from assistant.answer.models import Citation, Language

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.evaluation.report import LOWER_IS_BETTER, METRICS
+from assistant.evaluation.metrics import LOWER_IS_BETTER, METRICS
 
 
 @dataclass(frozen=True)
