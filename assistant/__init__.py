@@ -27,7 +27,22 @@ _EXPORTS: dict[str, str] = {
     "load_services": "assistant.launcher",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "Answer",
+    "AnswerService",
+    "Citation",
+    "FilterError",
+    "Filters",
+    "HybridRetriever",
+    "ModeUnavailableError",
+    "QuestionError",
+    "Services",
+    "Settings",
+    "Turn",
+    "get_settings",
+    "ingest",
+    "load_services",
+]
 __version__ = "0.1.0"
 
 

@@ -12,9 +12,9 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
-from assistant.settings import Settings, get_settings
+from assistant.settings import RetrievalMode, Settings, get_settings
 
 
 def progress_bar(total: int, description: str) -> Any:
@@ -240,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", help="Ranked chunks for a query (retrieval debugging).")
     p.add_argument("query", help="The query, or '-' to read one query per line from stdin.")
     p.add_argument("-k", type=positive_int, default=5, help="How many chunks (default 5).")
-    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default=None)
+    p.add_argument("--mode", choices=get_args(RetrievalMode), default=None)
     p.add_argument("--json", action="store_true", help="Print JSON.")
     p.add_argument("--index", help="Index folder (default: settings).")
     _add_filter_args(p)
@@ -311,7 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from assistant.components.llm import LLMUnavailableError
     from assistant.components.local_llm import LocalModelError
     from assistant.corpus.manifest import ManifestError
-    from assistant.index.store import IndexError_
+    from assistant.index.store import IndexNotReadyError
     from assistant.ingest.pipeline import NoDocumentsError
     from assistant.retrieval.hybrid import FilterError
 
@@ -319,7 +319,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except (
-        IndexError_,
+        IndexNotReadyError,
         NoDocumentsError,
         ManifestError,
         EmbedderError,

@@ -14,8 +14,8 @@ from assistant.answer.conversation import ConversationStore
 from assistant.answer.service import AnswerService
 from assistant.components.embedding import AssistantEmbedding, build_embedder
 from assistant.components.llm import ChatModel, OpenAICompatibleChatModel
+from assistant.index.build import IngestService, IngestSummary
 from assistant.index.store import IndexMissingError, LoadedIndex, load_index
-from assistant.ingest.pipeline import IngestService, IngestSummary
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.settings import Settings
 

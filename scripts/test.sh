@@ -8,6 +8,7 @@ bash scripts/setup.sh --test
 . .venv/bin/activate
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False
 ruff check .
+ruff format --check .
 mypy
 python -m pytest
 # The gate runs on the real index. The tests kept their e5 embedding cache (vectors keyed by

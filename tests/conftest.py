@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 
 from assistant.components.embedding import E5Embedding
+from assistant.index.build import IngestSummary
 from assistant.index.store import LoadedIndex, load_index
 from assistant.ingest.document import Document
-from assistant.ingest.pipeline import CorpusReading, IngestSummary, read_corpus
+from assistant.ingest.pipeline import CorpusReading, read_corpus
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.settings import CorpusSettings, IndexSettings, RetrievalSettings, Settings
 from tests.support.llm_server import LLMServer, local_llm_installed, running_llm_server
@@ -28,6 +29,13 @@ REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
 STRATEGY_FILE = "felles-innsats-mot-kreft-2025-2035.txt"
 STRATEGY_ID = "strategi-2025-2035"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that need a real LLM server or Chromium are slow too: ``-m "not slow"`` skips them."""
+    for item in items:
+        if item.get_closest_marker("llm") or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ def test_search_refuses_a_k_below_one_instead_of_ignoring_it(
     assert ("must be at least 1" in err) or ("is not a whole number" in err)
 
 
+@pytest.mark.slow
 def test_run_from_another_folder_it_names_the_full_path_and_how_to_point_elsewhere(
     tmp_path: Path,
 ) -> None:

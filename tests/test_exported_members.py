@@ -12,6 +12,7 @@ def test_all_names_are_exported_and_sorted() -> None:
     assert assistant.__all__ == sorted(assistant.__all__)
     for name in assistant.__all__:
         assert hasattr(assistant, name), name
+    assert set(assistant.__all__) == set(assistant._EXPORTS)
 
 
 def test_importing_the_package_loads_no_model_or_index() -> None:

@@ -47,7 +47,8 @@ def build_chat(
 ) -> gr.Blocks:
     """The chat page; queue it before mounting (see :func:`ui.app.mount_chat`)."""
     handlers = ChatCallbacks(get_services, get_feedback)
-    with gr.Blocks(analytics_enabled=False, title="Kreftstrategi-assistenten") as blocks:
+    blocks = gr.Blocks(analytics_enabled=False, title="Kreftstrategi-assistenten")
+    with blocks:
         session = gr.State(None)
         gr.HTML(INTRO, elem_id="topp")
         with gr.Row(equal_height=False, elem_id="hoved"):

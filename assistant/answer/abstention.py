@@ -50,7 +50,7 @@ JUDGED_MODEL_FILE = "judged_model.json"
 
 # Question words and verbs of asking, as Norwegian stems: never "unknown" content.
 _ASKING_STEMS = frozenset(
-    "hvilk hva hvem hvor hvordan når hvorfor nevn finn fins gjeld står sto sier".split()  # noqa: SIM905
+    "hvilk hva hvem hvor hvordan når hvorfor nevn finn fins gjeld står sto sier".split()
 )
 
 

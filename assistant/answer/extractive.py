@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.answer.candidate import Candidate as Candidate  # also its old home
 from assistant.answer.forms import CHECKABLE, FAR, form_distance, has_answer_form
 from assistant.answer.leads import GoalLeads, goal_reference
 from assistant.answer.models import Citation, Language
@@ -52,23 +53,6 @@ WEIGHTS: dict[str, float] = {
     "margin": 0.05,  # quotes within this score of the best are cited too
 }
 _BLOCK_TYPES = frozenset({"list", "person", "organisation"})
-
-
-@dataclass
-class Candidate:
-    """One evidence unit of a retrieved chunk, scored against the question."""
-
-    evidence: int  # index into index.evidence
-    unit: int  # the best-matching sentence unit (its vector stands for the unit)
-    chunk: ScoredChunk
-    kind: str
-    start: int
-    end: int
-    score: float
-    dense: float
-    lexical: float
-    form: bool
-    distance: int  # words between an answer of the expected type and the focus
 
 
 @dataclass

@@ -18,7 +18,7 @@ from assistant.ingest.goals import Malomrade, Tiarsmal
 from assistant.retrieval.hybrid import ScoredChunk
 
 if TYPE_CHECKING:
-    from assistant.answer.extractive import Candidate
+    from assistant.answer.candidate import Candidate
 
 _GOAL_QUESTION = re.compile(
     r"\b(hvilke[tn]?|which|what|under hva)\b.*"

@@ -12,6 +12,8 @@ from pydantic import BaseModel, Field
 
 from assistant.language import Language
 
+__all__ = ["Answer", "Citation", "Language", "Timings", "Turn"]
+
 
 class Turn(BaseModel):
     """One message of a conversation."""

@@ -235,7 +235,7 @@ _FRAME_WORDS = frozenset(
     why how many much long old large big share percentage number name list and or that this
     these those it its there their they them about according documents document say says
     said mention mentioned describe described mean means please tell me
-    """.split()  # noqa: SIM905
+    """.split()
 )
 # The documents' own scope: every document is about Norway, so naming the country
 # constrains nothing (a question about "Norway's strategy" is in scope).

@@ -13,6 +13,7 @@ import dataclasses
 import re
 import time
 from collections.abc import Iterator
+from typing import get_args
 
 import numpy as np
 
@@ -37,7 +38,7 @@ from assistant.components.llm import ChatModel
 from assistant.index.store import LoadedIndex
 from assistant.language import Language, detect_language
 from assistant.retrieval.hybrid import Filters, HybridRetriever, ScoredChunk
-from assistant.settings import AnswerSettings
+from assistant.settings import AnswerMode, AnswerSettings
 
 ABSTAIN_TEXT: dict[str, str] = {
     "nb": "Jeg finner ikke svar på dette i dokumentene.",
@@ -53,7 +54,7 @@ JUDGE_DOWN_TEXT: dict[str, str] = {
     "en": "The language model that judges whether the sources answer did not reply in time; "
     "the reader decided alone.",
 }
-MODES: tuple[str, ...] = ("extractive", "llm")
+MODES: tuple[str, ...] = get_args(AnswerMode)
 ANSWER_TYPE_CODES = {t: i for i, t in enumerate(ANSWER_TYPES)}
 
 

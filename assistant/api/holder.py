@@ -17,9 +17,9 @@ from typing import Any, Literal
 from assistant.api.errors import ApiError
 from assistant.index.store import (
     IndexDamagedError,
-    IndexError_,
     IndexMismatchError,
     IndexMissingError,
+    IndexNotReadyError,
     pointed_build,
 )
 from assistant.launcher import Services, load_services
@@ -84,7 +84,7 @@ class ServicesHolder:
             self._services = services
             if services.index.fallback_notice:
                 log.warning("%s", services.index.fallback_notice)
-        except IndexError_ as exc:
+        except IndexNotReadyError as exc:
             self._problem = _problem(exc)
             log.warning("Serving without an index: %s", exc)
 
@@ -108,7 +108,7 @@ class ServicesHolder:
                     self.settings, embedder=old.embedder if old else None, fallback=False
                 )
                 new.answers.answer(WARM_UP_QUESTION)
-            except IndexError_ as exc:
+            except IndexNotReadyError as exc:
                 log.warning("Reload refused: %s", exc)
                 raise ApiError(409, _code(exc), _reload_refusal(exc, previous)) from exc
             except Exception as exc:
@@ -126,7 +126,7 @@ class ServicesHolder:
             return ReloadResult("reloaded", new.index.path.name, previous, *_size(new))
 
 
-def _code(exc: IndexError_) -> str:
+def _code(exc: IndexNotReadyError) -> str:
     if isinstance(exc, IndexDamagedError):
         return "index_damaged"
     return "index_mismatch" if isinstance(exc, IndexMismatchError) else "index_missing"
@@ -136,7 +136,7 @@ def _damaged(exc: IndexDamagedError) -> str:
     return f"The index build {exc.damage.build.name} is damaged: {exc.damage}."
 
 
-def _problem(exc: IndexError_) -> str:
+def _problem(exc: IndexNotReadyError) -> str:
     """What /readyz says when no build could be loaded at start-up."""
     if isinstance(exc, IndexDamagedError):
         return (
@@ -146,7 +146,7 @@ def _problem(exc: IndexError_) -> str:
     return MISMATCH if isinstance(exc, IndexMismatchError) else NOT_READY
 
 
-def _reload_refusal(exc: IndexError_, serving: str | None) -> str:
+def _reload_refusal(exc: IndexNotReadyError, serving: str | None) -> str:
     stays = f"the build {serving} stays in service" if serving else "nothing is served yet"
     if isinstance(exc, IndexDamagedError):
         return f"{_damaged(exc)} Not loaded; {stays}. Run `assistant ingest` to rebuild it."

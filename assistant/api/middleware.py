@@ -138,7 +138,8 @@ class HostCheckMiddleware:
 
 def host_of(scope: Scope) -> str:
     """The host name of the ``Host`` header, lower-cased, without port or IPv6 brackets."""
-    raw = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1").strip().lower()
+    headers: dict[bytes, bytes] = dict(scope.get("headers") or [])
+    raw = headers.get(b"host", b"").decode("latin-1").strip().lower()
     if raw.startswith("["):
         return raw[1:].split("]", 1)[0]
     return raw.rsplit(":", 1)[0] if raw.count(":") == 1 else raw

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from assistant.answer.models import Citation, Language, Timings, Turn
 from assistant.retrieval.hybrid import Filters
+from assistant.settings import AnswerMode, RetrievalMode
 
 
 def _encodable(text: str) -> str:
@@ -99,7 +100,7 @@ class AskRequest(Request):
     )
     conversation_id: ConversationId | None = None
     filters: FilterSpec | None = None
-    mode: Literal["extractive", "llm"] | None = Field(
+    mode: AnswerMode | None = Field(
         None, description="'extractive' (default) or 'llm' (when an LLM endpoint is set up)."
     )
     stream: StrictBool = Field(
@@ -129,7 +130,7 @@ class AskResponse(BaseModel):
 class SearchRequest(Request):
     query: Text = Field(description="The search text.", examples=["HPV-vaksinasjon"])
     k: JsonInt = Field(5, ge=1, le=50, description="How many chunks to return.")
-    mode: Literal["hybrid", "dense", "bm25"] | None = Field(None, description="Ranking to use.")
+    mode: RetrievalMode | None = Field(None, description="Ranking to use.")
     filters: FilterSpec | None = None
 
 

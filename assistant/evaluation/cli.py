@@ -10,7 +10,9 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
+
+from assistant.settings import AnswerMode
 
 DEFAULT_SET = Path("eval/questions.yaml")
 DEFAULT_OUT = Path("eval/reports")
@@ -30,7 +32,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument(
         "--mode",
-        choices=["extractive", "llm"],
+        choices=get_args(AnswerMode),
         default=None,
         help="Answer mode (default: settings).",
     )

@@ -91,7 +91,10 @@ def load_question_set(path: Path, known_documents: set[str] | None = None) -> Qu
 
 
 def _flatten(table: dict[str, Any], scope: str = "") -> dict[str, float]:
-    """Nested gate tables as ``scope/metric`` keys: ``[thresholds.heldout]`` → ``heldout/…``."""
+    """Nested gate tables as ``scope/metric`` keys.
+
+    ``[thresholds.heldout.list]`` → ``heldout/list/…``.
+    """
     flat: dict[str, float] = {}
     for key, value in table.items():
         name = f"{scope}/{key}" if scope else str(key)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.evaluation.report import LOWER_IS_BETTER, METRICS
+from assistant.evaluation.metrics import LOWER_IS_BETTER, METRICS
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,10 @@ class GateFailure:
 
 
 def scoped_metrics(items: list[dict[str, Any]], all_metrics: dict[str, Any]) -> dict[str, Any]:
-    """Metrics keyed as thresholds are: ``metric``, ``split/metric``, ``split/category/metric``."""
+    """Metrics keyed as the thresholds are.
+
+    ``metric``, ``split/metric`` or ``split/category/metric``.
+    """
     from assistant.evaluation.metrics import ItemResult, aggregate
 
     fields = set(ItemResult.__dataclass_fields__)

@@ -79,7 +79,7 @@ def run_in_process(
 ) -> list[ConfigurationRun]:
     """Answer and score the items under each configuration, in order.
 
-    Raises the launcher's errors (IndexError_, ModeUnavailableError, ...) unchanged.
+    Raises the launcher's errors (IndexNotReadyError, ModeUnavailableError, ...) unchanged.
     """
     from assistant.components.embedding import build_embedder
     from assistant.evaluation.runner import run

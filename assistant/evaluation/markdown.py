@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.evaluation.report import METRICS
+from assistant.evaluation.metrics import METRICS
 
 MAX_ANSWER_CHARS = 700
 

@@ -14,6 +14,21 @@ from typing import Any
 
 from assistant.evaluation.dataset import EvalItem, normalise
 
+# The metrics a report holds, in the order its tables list them.
+RETRIEVAL_METRICS = ("hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10")
+ANSWER_METRICS = (
+    "accuracy",
+    "answer_accuracy",
+    "citation_validity",
+    "citation_correctness",
+    "abstention_precision",
+    "abstention_recall",
+    "faithfulness",
+)
+LATENCY_METRICS = ("latency_p50_ms", "latency_p95_ms")
+METRICS = ("items", *RETRIEVAL_METRICS, *ANSWER_METRICS, *LATENCY_METRICS)
+LOWER_IS_BETTER = frozenset(LATENCY_METRICS)
+
 
 def fact_present(answer: str, alternatives: tuple[str, ...]) -> bool:
     text = normalise(answer)

@@ -16,21 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from assistant.evaluation.harness import ConfigurationRun
+from assistant.evaluation.metrics import (
+    LOWER_IS_BETTER,
+    METRICS,
+)
 
 SCHEMA = 1
-RETRIEVAL_METRICS = ("hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10")
-ANSWER_METRICS = (
-    "accuracy",
-    "answer_accuracy",
-    "citation_validity",
-    "citation_correctness",
-    "abstention_precision",
-    "abstention_recall",
-    "faithfulness",
-)
-LATENCY_METRICS = ("latency_p50_ms", "latency_p95_ms")
-METRICS = ("items", *RETRIEVAL_METRICS, *ANSWER_METRICS, *LATENCY_METRICS)
-LOWER_IS_BETTER = frozenset(LATENCY_METRICS)
 LATENCY_TOLERANCE = 0.25  # timings vary from run to run; flag only a clear slow-down
 
 

@@ -65,9 +65,7 @@ def score_answer(
         if item.answerable
         else None,
         latency_ms=answer.timings_ms.total if latency_ms is None else round(latency_ms, 2),
-        retrieved=[
-            {k: r.get(k) for k in ("rank", "id", "section", "page")} for r in retrieved[:5]
-        ],
+        retrieved=[{k: r.get(k) for k in ("rank", "id", "section", "page")} for r in retrieved[:5]],
         faithfulness=None if faithfulness is None else float(faithfulness),
         notice=answer.notice,
     )

@@ -53,19 +53,19 @@ _REBUILD = (
 )
 
 
-class IndexError_(RuntimeError):
+class IndexNotReadyError(RuntimeError):
     """Base class for index problems; the message says what to do."""
 
 
-class IndexMissingError(IndexError_):
+class IndexMissingError(IndexNotReadyError):
     """No complete index exists at the configured place."""
 
 
-class IndexMismatchError(IndexError_):
+class IndexMismatchError(IndexNotReadyError):
     """The index was built with another embedder or format."""
 
 
-class IndexDamagedError(IndexError_):
+class IndexDamagedError(IndexNotReadyError):
     """The build in service is damaged and no older complete build verifies (or none was
     allowed); ``damage`` names the file and what is wrong with it."""
 

@@ -134,9 +134,9 @@ class Document:
             title=data["title"],
             text=data["text"],
             sections=[Section(**s) for s in data["sections"]],
-            pages=[tuple(p) for p in data["pages"]],  # type: ignore[misc]
+            pages=[tuple(p) for p in data["pages"]],
             source_map=SourceMap(
-                [tuple(r) for r in data["source_map"]["runs"]],  # type: ignore[misc]
+                [tuple(r) for r in data["source_map"]["runs"]],
                 data["source_map"]["line_starts"],
             ),
             overview={int(k): v for k, v in data["overview"].items()},

@@ -18,8 +18,6 @@ from assistant.ingest.chunking import Chunk
 from assistant.language import Language, detect_language
 from assistant.settings import RetrievalMode, RetrievalSettings
 
-MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
-
 
 class FilterError(ValueError):
     """A filter names a value that does not exist; the message lists the valid ones."""

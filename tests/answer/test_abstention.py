@@ -20,8 +20,8 @@ from assistant.answer.question import analyse
 
 CORPUS = (
     "Kliniske studier. Kreftforeningen og Helsedirektoratet samarbeider. "
-    "Oslo universitetssykehus ble akkreditert i 2017. Storbritannia og Nederland har "
-    "screening. Strategien gjelder 2025–2035. "
+    "Oslo universitetssykehus ble akkreditert i 2017. Storbritannia og Nederland har screening. "
+    "Strategien gjelder 2025–2035. "
     "Sveiserøyk og dieseleksos er eksponeringer."
 )
 WORDS = {w.lower() for w in re.findall(r"\w+", CORPUS)}

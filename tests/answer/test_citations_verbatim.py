@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from assistant.answer.service import citations_are_verbatim
 from assistant.evaluation.dataset import load_question_set
 from assistant.evaluation.runner import answer_item
@@ -12,6 +14,7 @@ from assistant.launcher import Services
 SET = Path(__file__).resolve().parents[2] / "eval" / "questions.yaml"
 
 
+@pytest.mark.slow
 def test_all_citations_over_the_evaluation_set_are_verbatim(services: Services) -> None:
     question_set = load_question_set(SET, known_documents=set(services.index.documents))
     bad = []

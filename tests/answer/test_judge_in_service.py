@@ -43,9 +43,10 @@ def test_judge_down_falls_back_to_the_reader_and_says_so(services: Services) -> 
     answer = judged.answers.answer(ANSWERABLE)
     assert answer.abstained == plain.abstained
     assert answer.answer == plain.answer
-    assert answer.notice and "leserens egen vurdering" in answer.notice
+    assert answer.notice
+    assert "leserens egen vurdering" in answer.notice
     # the judge saw the question and the quotes the answer would cite (at most 3)
-    (question, quotes), = judge.asked
+    ((question, quotes),) = judge.asked
     assert question == ANSWERABLE
     assert 1 <= len(quotes) <= 3
     assert quotes[0] == plain.citations[0].quote
@@ -57,7 +58,8 @@ def test_a_confident_judge_decides_with_the_reader(
 ) -> None:
     answer = _with_judge(services, FixedJudge(log_odds), COMBINE).answers.answer(ANSWERABLE)
     assert answer.abstained is abstains
-    assert answer.signals and answer.signals["judge"] == log_odds
+    assert answer.signals
+    assert answer.signals["judge"] == log_odds
     assert answer.notice is None
 
 

@@ -33,6 +33,7 @@ ENDPOINTS = {
 }
 
 
+@pytest.mark.slow
 def test_the_package_exports_create_app_and_importing_it_loads_nothing_heavy() -> None:
     assert assistant.api.__all__ == ["create_app"]
     assert assistant.api.create_app is create_app
@@ -115,6 +116,7 @@ def test_the_chat_ui_is_mounted_at_chat(client: TestClient) -> None:
     assert "text/html" in response.headers["content-type"]
 
 
+@pytest.mark.slow
 def test_concurrent_requests_share_the_services_and_get_the_same_answers(
     client: TestClient, api_services: Services
 ) -> None:

@@ -59,6 +59,7 @@ def serve_env(
     return served
 
 
+@pytest.mark.slow
 def test_serve_builds_the_missing_index_then_serves_on_loopback(
     serve_env: dict[str, Any], warm_index_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -74,6 +75,7 @@ def test_serve_builds_the_missing_index_then_serves_on_loopback(
         assert client.post("/v1/ask", json={"question": "Hva er tiårsmål 2?"}).status_code == 200
 
 
+@pytest.mark.slow
 def test_serve_on_a_public_address_requires_keys(
     serve_env: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -84,6 +86,7 @@ def test_serve_on_a_public_address_requires_keys(
         assert client.post("/v1/ask", json={"question": "Hva er tiårsmål 2?"}).status_code == 401
 
 
+@pytest.mark.slow
 def test_serve_on_a_damaged_build_serves_the_previous_one_and_says_so_once(
     cli_env: None,
     monkeypatch: pytest.MonkeyPatch,

@@ -65,6 +65,7 @@ def test_a_body_over_the_limit_is_refused_with_413(client: TestClient) -> None:
     assert "64000 bytes" in response.json()["error"]["message"]
 
 
+@pytest.mark.slow
 def test_a_chunked_body_is_cut_off_at_the_limit(client: TestClient) -> None:
     def chunks() -> Iterator[bytes]:
         yield b'{"question": "'
@@ -131,6 +132,7 @@ def test_the_chat_mount_answers_in_the_json_error_shape_and_echoes_nothing(
     assert "detail" not in response.text
 
 
+@pytest.mark.slow
 def test_an_unknown_document_page_is_still_the_chat_s_own_html_page(client: TestClient) -> None:
     response = client.get("/chat/dokument/finnes-ikke")
     assert response.status_code == 404

@@ -73,6 +73,7 @@ def fuzzed(
         yield schema, {"Authorization": f"Bearer {key}"}
 
 
+@pytest.mark.slow
 def test_every_operation_is_fuzzed(fuzzed: tuple[Any, dict[str, str]]) -> None:
     schema, _ = fuzzed
     documented = {(op.ok().method.upper(), op.ok().path) for op in schema.get_all_operations()}

@@ -200,6 +200,7 @@ def test_the_failed_key_limit_is_a_setting(make_app: Any) -> None:
     assert statuses == [401, 401, 429]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("host", "allowed"),
     [

@@ -72,11 +72,13 @@ class TestE5:
         matching, unrelated = e5_embedder.embed_passages([MATCHING, UNRELATED])
         assert float(query @ matching) > float(query @ unrelated) + 0.02
 
+    @pytest.mark.slow
     def test_query_and_passage_modes_differ(self, e5_embedder: E5Embedding) -> None:
         as_query = e5_embedder.embed_queries([MATCHING])[0]
         as_passage = e5_embedder.embed_passages([MATCHING])[0]
         assert not np.allclose(as_query, as_passage, atol=1e-3)
 
+    @pytest.mark.slow
     def test_batches_give_the_same_vectors_as_single_texts(self, e5_embedder: E5Embedding) -> None:
         batch = e5_embedder.embed_passages([MATCHING, UNRELATED])
         single = e5_embedder.embed_passages([UNRELATED])[0]
@@ -93,6 +95,7 @@ class TestE5:
         assert embedder.embed_batch_size == 7
 
 
+@pytest.mark.slow
 class TestSentenceTransformers:
     def test_dimension_and_normalised_vectors(self, minilm: SentenceTransformerEmbedding) -> None:
         assert minilm.dim == 384
@@ -192,6 +195,7 @@ def minilm_index(
     return index_dir
 
 
+@pytest.mark.slow
 def test_index_built_with_sentence_transformers_is_searchable(
     minilm_index: Path, minilm: SentenceTransformerEmbedding
 ) -> None:
@@ -204,6 +208,7 @@ def test_index_built_with_sentence_transformers_is_searchable(
         assert hits[0].dense > hits[1].dense
 
 
+@pytest.mark.slow
 def test_index_built_with_one_embedder_is_refused_by_another(
     minilm_index: Path, e5_embedder: E5Embedding, minilm: SentenceTransformerEmbedding
 ) -> None:
@@ -215,6 +220,7 @@ def test_index_built_with_one_embedder_is_refused_by_another(
     assert "assistant ingest" in message
 
 
+@pytest.mark.slow
 def test_cache_is_kept_per_embedder(
     minilm_index: Path, minilm: SentenceTransformerEmbedding
 ) -> None:
@@ -225,6 +231,7 @@ def test_cache_is_kept_per_embedder(
     assert len(EmbeddingCache(minilm_index / "cache", "e5:other", 384)) == 0
 
 
+@pytest.mark.slow
 def test_models_load_only_when_constructed() -> None:
     """Importing the embedding module loads no model and no torch."""
     import subprocess

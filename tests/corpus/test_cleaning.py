@@ -158,6 +158,7 @@ def test_source_offsets_slice_the_file_to_the_same_text(
     assert source.translate(str.maketrans(ODD_SPACES, " " * len(ODD_SPACES))) == title
 
 
+@pytest.mark.slow
 def test_every_cleaned_character_maps_to_the_same_character_in_the_file(
     documents: dict[str, Document], corpus_dir: Path
 ) -> None:

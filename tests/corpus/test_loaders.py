@@ -250,6 +250,7 @@ def test_load_error_names_the_file(tmp_path: Path) -> None:
         load(path)
 
 
+@pytest.mark.slow
 def test_ingest_command_names_skipped_files_and_exits_1(
     make_corpus: Callable[..., Path],
     tmp_path: Path,
@@ -269,6 +270,7 @@ def test_ingest_command_names_skipped_files_and_exits_1(
     assert (tmp_path / "index" / "CURRENT").exists()
 
 
+@pytest.mark.slow
 def test_ingest_command_with_json_summary(
     make_corpus: Callable[..., Path],
     tmp_path: Path,

@@ -25,6 +25,7 @@ def _only_report(out: Path) -> tuple[Path, dict[str, Any]]:
     return folder, json.loads((folder / "report.json").read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow
 def test_a_run_writes_json_markdown_and_plots(
     eval_env: Path, small_set: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -66,6 +67,7 @@ def test_a_run_writes_json_markdown_and_plots(
     assert f"## Compared with {folder}" in (second / "report.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_failures_are_listed_with_question_answer_facts_and_retrieval(
     eval_env: Path, small_set: Path, tmp_path: Path
 ) -> None:
@@ -86,11 +88,12 @@ def test_failures_are_listed_with_question_answer_facts_and_retrieval(
     assert "**Retrieved:** 1. `strategi-2025-2035:" in failure
 
 
+@pytest.mark.slow
 def test_gate_fails_naming_the_metric_below_its_threshold(
     eval_env: Path, small_set: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     small_set.with_suffix(".gate.toml").write_text(
-        "[thresholds]\ncitation_validity = 1.0\n\"hit@5\" = 1.01\n", encoding="utf-8"
+        '[thresholds]\ncitation_validity = 1.0\n"hit@5" = 1.01\n', encoding="utf-8"
     )
     out = tmp_path / "reports"
     assert _eval("--set", small_set, "--out", out, "--gate", "--limit", "2") == 1
@@ -101,11 +104,12 @@ def test_gate_fails_naming_the_metric_below_its_threshold(
     assert report["gate"]["failures"] == ["hit@5 = 1 < 1.01"]
 
 
+@pytest.mark.slow
 def test_gate_passes_when_thresholds_are_met(
     eval_env: Path, small_set: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     small_set.with_suffix(".gate.toml").write_text(
-        "[thresholds]\ncitation_validity = 1.0\n\"hit@5\" = 0.5\n", encoding="utf-8"
+        '[thresholds]\ncitation_validity = 1.0\n"hit@5" = 0.5\n', encoding="utf-8"
     )
     assert _eval("--set", small_set, "--out", tmp_path, "--gate", "--limit", "2") == 0
     assert "Gate passed." in capsys.readouterr().out

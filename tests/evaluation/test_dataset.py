@@ -124,6 +124,7 @@ def test_a_broken_gate_file_is_named(tmp_path: Path) -> None:
         load_question_set(path)
 
 
+@pytest.mark.slow
 def test_the_real_set_is_valid_against_the_corpus(documents: dict[str, Document]) -> None:
     question_set = load_question_set(QUESTIONS, known_documents=set(documents))
     assert len(question_set.items) >= 120

@@ -25,6 +25,7 @@ SCORED = (
 )
 
 
+@pytest.mark.slow
 def test_server_answers_score_the_same_as_in_process(
     services: Services, stub_server: str, small_set: Path
 ) -> None:
@@ -39,6 +40,7 @@ def test_server_answers_score_the_same_as_in_process(
     assert any(r.gold_rank == 1 for r in remote)
 
 
+@pytest.mark.slow
 def test_eval_with_url_writes_a_report_of_the_server(
     eval_env: Path, stub_server: str, small_set: Path, tmp_path: Path
 ) -> None:

@@ -51,6 +51,7 @@ def test_the_manifest_lists_every_file_of_the_build_with_size_and_hash(index_dir
         assert entry == {"size": (build / name).stat().st_size, "sha256": sha256_of(build / name)}
 
 
+@pytest.mark.slow
 def test_each_damaged_file_makes_the_previous_build_serve(
     index_dir: Path, tmp_path: Path, e5_embedder: E5Embedding
 ) -> None:
@@ -154,6 +155,7 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     )
 
 
+@pytest.mark.slow
 def test_ask_on_a_damaged_build_answers_from_the_previous_one_with_one_line(
     index_dir: Path, tmp_path: Path
 ) -> None:
@@ -169,6 +171,7 @@ def test_ask_on_a_damaged_build_answers_from_the_previous_one_with_one_line(
     assert "Kilder:" in done.stdout
 
 
+@pytest.mark.slow
 def test_ask_without_a_verified_build_says_so_in_one_line(index_dir: Path, tmp_path: Path) -> None:
     older, newer = two_builds(index_dir, tmp_path / "index")
     (newer / "bm25" / "vocab.index.json").unlink()

@@ -30,7 +30,8 @@ from assistant.index.store import (
 )
 from assistant.ingest.chunking import chunk_document
 from assistant.ingest.goals import GoalRegistry
-from assistant.ingest.pipeline import CorpusReading, IngestSummary, indexed_text
+from assistant.index.build import IngestSummary
+from assistant.ingest.pipeline import CorpusReading, indexed_text
 from assistant.launcher import ingest
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.settings import CorpusSettings, IndexSettings, RetrievalSettings, Settings
@@ -85,6 +86,7 @@ class TestRoundTrip:
         assert manifest["counts"]["chunks"] == len(loaded_index.chunks)
         assert set(manifest["documents"]) == set(loaded_index.documents)
 
+    @pytest.mark.slow
     def test_vectors_are_the_chunks_embeddings_in_order(
         self, loaded_index: LoadedIndex, e5_embedder: E5Embedding
     ) -> None:
@@ -161,6 +163,7 @@ class TestRefusals:
 
 
 class TestAtomicBuilds:
+    @pytest.mark.slow
     def test_killed_ingest_leaves_the_previous_index_in_service(
         self,
         index_dir: Path,
@@ -228,6 +231,7 @@ class TestAtomicBuilds:
         assert summary.build.parent == index / "builds"
         assert load_index(index, e5_embedder.embedder_id).path == summary.build
 
+    @pytest.mark.slow
     def test_old_builds_are_pruned_newest_first(
         self,
         corpus_copy: Path,
@@ -263,6 +267,7 @@ class TestEmbeddingCache:
         assert summary.embedded == 0
         assert summary.cached == summary.chunks > 0
 
+    @pytest.mark.slow
     def test_changed_document_is_the_only_one_embedded_again(
         self,
         corpus_copy: Path,
@@ -307,6 +312,7 @@ class TestEmbeddingCache:
         assert other.path != e5_cache.path
 
 
+@pytest.mark.slow
 def test_ingest_of_a_small_corpus_from_scratch(
     make_corpus: Callable[..., Path], tmp_path: Path, e5_embedder: E5Embedding
 ) -> None:
@@ -352,6 +358,7 @@ class TestLeftoversOfKilledIngests:
 
 
 class TestInterruptedEmbedding:
+    @pytest.mark.slow
     def test_an_interrupted_ingest_resumes_where_it_stopped(
         self,
         make_corpus: Callable[..., Path],

@@ -179,6 +179,7 @@ def test_search_command_with_an_unknown_filter(
     )
 
 
+@pytest.mark.slow
 def test_search_command_as_text(
     index_dir: Path, capsys: pytest.CaptureFixture[str], cli_env: None
 ) -> None:

@@ -86,6 +86,7 @@ def test_a_new_conversation_starts_empty_with_a_new_id(chat: ChatCallbacks) -> N
     assert "tolket som" not in again.sources
 
 
+@pytest.mark.slow
 def test_filters_restrict_the_sources(chat: ChatCallbacks) -> None:
     _, press = ask(chat, "Hva sier dokumentene om den nye kreftstrategien?", kinds=["press"])
     assert 'data-document-id="strategi-2025-2035"' not in press.sources

@@ -52,7 +52,7 @@ def _question_and_history(body: ChatCompletionRequest) -> tuple[str, list[Turn]]
     if not has_text(last.text()):
         raise ApiError(422, "invalid_question", EMPTY_QUESTION)
     history = [
-        Turn(role=m.role, content=m.text())  # type: ignore[arg-type]
+        Turn(role=m.role, content=m.text())
         for m in body.messages[:-1]
         if m.role in ("user", "assistant") and m.text().strip()
     ]

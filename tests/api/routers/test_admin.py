@@ -46,6 +46,7 @@ def keys(tmp_path: Path) -> dict[str, dict[str, str]]:
     }
 
 
+@pytest.mark.slow
 def test_reload_puts_a_new_build_in_service_for_an_admin_key(
     make_app: Callable[..., FastAPI],
     own_services: Services,
@@ -110,6 +111,7 @@ def test_a_build_that_cannot_be_loaded_leaves_the_current_one_in_service(
     assert ask.status_code == 200
 
 
+@pytest.mark.slow
 def test_requests_during_a_reload_all_succeed(
     make_app: Callable[..., FastAPI],
     own_services: Services,

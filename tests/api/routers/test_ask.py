@@ -80,6 +80,7 @@ def test_each_new_question_gets_its_own_conversation(client: TestClient) -> None
     assert len(ids) == 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("body", "headers"),
     [
@@ -116,6 +117,7 @@ def test_filters_restrict_the_sources(client: TestClient) -> None:
     assert {c["document_id"] for c in answer["citations"]} == {"hub-om"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("body", "status", "code", "hint"),
     [
@@ -184,6 +186,7 @@ def test_bad_input_gets_a_4xx_that_says_what_to_fix(
     assert hint in error["message"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("content", "content_type", "code"),
     [
@@ -223,6 +226,7 @@ def test_an_error_before_streaming_is_a_json_4xx_not_a_stream(client: TestClient
     assert response.json()["error"]["code"] == "invalid_question"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("question", ["\ufeff", " \u3000 ", "\x1e\x1f", "\x85"])
 def test_a_question_of_invisible_characters_is_empty(client: TestClient, question: str) -> None:
     # the schema's pattern, checked by clients in other languages, must agree with the server

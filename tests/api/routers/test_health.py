@@ -37,6 +37,7 @@ def test_healthz_and_readyz_need_no_key(make_app: AppFactory, api_services: Serv
     }
 
 
+@pytest.mark.slow
 def test_without_an_index_readyz_is_503_and_says_to_run_ingest(
     api_services: Services, tmp_path: Path
 ) -> None:

@@ -25,6 +25,7 @@ def openai_client(live: tuple[str, Keyed]) -> OpenAI:
     return OpenAI(base_url=f"{base_url}/v1", api_key=keyed.key, max_retries=0, timeout=60)
 
 
+@pytest.mark.slow
 def test_the_openai_client_gets_the_answer_with_sources_and_citations(
     openai_client: OpenAI, api_services: Services
 ) -> None:
@@ -104,6 +105,7 @@ def test_the_openai_client_sees_errors_it_understands(live: tuple[str, Keyed]) -
     assert empty.value.status_code == 422
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("body", "code"),
     [
@@ -198,6 +200,7 @@ def test_parameters_that_cannot_be_honoured_are_a_clear_400(
     assert error["message"].startswith(parameter)
 
 
+@pytest.mark.slow
 def test_n_of_one_is_accepted(client: TestClient) -> None:
     assert chat(client, n=1).status_code == 200
 

@@ -33,6 +33,7 @@ def test_search_honours_mode_and_filters(client: TestClient) -> None:
     assert all(row["bm25"] > 0 for row in rows)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("body", "code", "hint"),
     [
@@ -61,6 +62,7 @@ def test_bad_search_input_is_a_4xx_that_says_what_to_fix(
     assert hint in response.json()["error"]["message"]
 
 
+@pytest.mark.slow
 def test_k_is_a_json_schema_integer(client: TestClient) -> None:
     response = client.post("/v1/search", json={"query": "HPV", "k": 2.0})
 
