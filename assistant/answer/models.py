@@ -52,7 +52,9 @@ class Answer(BaseModel):
     citations: list[Citation]
     timings_ms: Timings
     notice: str | None = Field(
-        None, description="Set when llm mode fell back to the extractive answer, and why."
+        None,
+        description="Set when llm mode fell back to the extractive answer, or the "
+        "answerability judge did not reply (the reader decided alone), and why.",
     )
     standalone_question: str | None = Field(
         None,
