@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from assistant.language import Language, detect_language
 
@@ -42,23 +42,7 @@ AnswerType = Literal[
     "yesno",
     "other",
 ]
-ANSWER_TYPES: tuple[AnswerType, ...] = (
-    "count",
-    "share",
-    "money",
-    "date",
-    "duration",
-    "age",
-    "person",
-    "organisation",
-    "place",
-    "list",
-    "definition",
-    "explanation",
-    "goal",
-    "yesno",
-    "other",
-)
+ANSWER_TYPES: tuple[AnswerType, ...] = get_args(AnswerType)
 
 _I = re.IGNORECASE
 

@@ -80,11 +80,8 @@ def part_paths() -> list[Path]:
 
 def file_sha256(path: Path) -> str:
     """The sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def pull_model(target: Path, progress: Callable[[int, str], Any] | None = None) -> PullResult:

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 MANIFEST = "manifest.json"
-_CHUNK = 1 << 20
 
 
 class BuildDamagedError(RuntimeError):
@@ -27,11 +26,9 @@ class BuildDamagedError(RuntimeError):
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
+    """The sha256 of a file (hashlib reads it in blocks)."""
     with path.open("rb") as data:
-        while block := data.read(_CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(data, "sha256").hexdigest()
 
 
 def list_files(build: Path) -> dict[str, dict[str, Any]]:
