@@ -78,7 +78,10 @@ def test_the_api_answers_429_with_retry_after_past_the_limit(
 
     assert statuses == [200, 200, 200]
     assert limited.status_code == 429
-    assert limited.headers["retry-after"] == "20"
+    # One token comes back every 60/3 = 20 s; the wait counts from the
+    # moment the bucket ran dry, so a slow machine may already have used a second
+    # or two (the exact arithmetic is the injected-clock test above).
+    assert 15 <= int(limited.headers["retry-after"]) <= 20
     assert limited.json()["error"]["code"] == "rate_limited"
     assert "3 per minute" in limited.json()["error"]["message"]
     assert other == 200
