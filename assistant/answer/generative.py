@@ -18,6 +18,7 @@ from assistant.answer.extractive import Candidate, ExtractiveAnswerer
 from assistant.answer.models import Citation, Language
 from assistant.components.embedding import AssistantEmbedding
 from assistant.components.llm import ChatModel, LLMUnavailableError
+from assistant.ingest.sentences import sentence_spans
 
 MAX_SOURCES = 6
 SUPPORT_LEXICAL = 0.6
@@ -72,8 +73,8 @@ def build_messages(question: str, language: Language, quotes: list[str]) -> list
 
 
 def split_sentences(text: str) -> list[str]:
-    parts = re.split(r"(?<=[.!?])\s+(?!\[\d)|(?<=\])\s+(?=[A-ZÆØÅ])|\n+", text.strip())
-    return [p.strip() for p in parts if p and p.strip()]
+    """The sentences of a generated answer, by the corpus's own sentence rule."""
+    return [text[start:end] for start, end in sentence_spans(text)]
 
 
 def cited_sentences(text: str) -> list[tuple[str, list[int]]]:

@@ -14,8 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from assistant.ingest.document import Document, Section
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"«(–-]?[A-ZÆØÅ0-9])")
+from assistant.ingest.sentences import sentence_boundaries
 
 
 @dataclass
@@ -56,7 +55,7 @@ def _pieces(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, 
             spans.append((p_start, p_end))
             continue
         cut = p_start
-        ends = list(_SENTENCE_END.finditer(text, p_start, p_end))
+        ends = list(sentence_boundaries(text, p_start, p_end))
         while p_end - cut > max_chars:
             fitting = [m for m in ends if cut < m.start() <= cut + max_chars]
             following = [m for m in ends if m.start() > cut]
