@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, get_args
 
-from assistant.settings import RetrievalMode, Settings, get_settings
+from assistant.settings import AnswerMode, RetrievalMode, Settings, get_settings
 
 
 def progress_bar(total: int, description: str) -> Any:
@@ -145,10 +145,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from assistant.answer.models import Turn
-
     services = load_services_noting_fallback(settings_from_args(args))
-    history: list[Turn] = []
+    conversation = services.chat.open()
     print("Still et spørsmål om kreftstrategien (tom linje eller Ctrl-D avslutter).")
     while True:
         try:
@@ -158,20 +156,12 @@ def cmd_chat(args: argparse.Namespace) -> int:
             return 0
         if not question:
             return 0
-        answer = services.answers.answer(question, history=history, mode=args.mode)
-        print(_render(answer))
-        history += [
-            Turn(role="user", content=question),
-            Turn(role="assistant", content=answer.answer),
-        ]
+        print(_render(conversation.ask(question, mode=args.mode)))
 
 
 def cmd_goals(args: argparse.Namespace) -> int:
-    from assistant.index.store import current_build
-
-    settings = settings_from_args(args)
-    build = current_build(settings.index.dir)
-    goals = json.loads((build / "goals.json").read_text(encoding="utf-8"))
+    services = load_services_noting_fallback(settings_from_args(args))
+    goals = services.catalogue.goals.to_dict()
     if args.json:
         print(json.dumps(goals, ensure_ascii=False, indent=2))
         return 0
@@ -251,13 +241,13 @@ def build_parser() -> argparse.ArgumentParser:
         "question", help="The question, or '-' to read one question per line from stdin."
     )
     p.add_argument("--json", action="store_true", help="Print the answer as JSON.")
-    p.add_argument("--mode", choices=["extractive", "llm"], default=None)
+    p.add_argument("--mode", choices=get_args(AnswerMode), default=None)
     p.add_argument("--index", help="Index folder (default: settings).")
     _add_filter_args(p)
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("chat", help="A conversation in the terminal.")
-    p.add_argument("--mode", choices=["extractive", "llm"], default=None)
+    p.add_argument("--mode", choices=get_args(AnswerMode), default=None)
     p.add_argument("--index", help="Index folder (default: settings).")
     p.set_defaults(func=cmd_chat)
 

@@ -10,11 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from assistant.answer.chat import ConversationService
 from assistant.answer.conversation import ConversationStore
 from assistant.answer.service import AnswerService
 from assistant.components.embedding import AssistantEmbedding, build_embedder
 from assistant.components.llm import ChatModel, OpenAICompatibleChatModel
 from assistant.index.build import IngestService, IngestSummary
+from assistant.index.catalogue import Catalogue
 from assistant.index.store import IndexMissingError, LoadedIndex, load_index
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.settings import Settings
@@ -38,6 +40,16 @@ class Services:
     retriever: HybridRetriever
     answers: AnswerService
     conversations: ConversationStore
+
+    @property
+    def chat(self) -> ConversationService:
+        """Conversations over these answers and the stored histories (every shell asks here)."""
+        return ConversationService(self.answers, self.conversations)
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The documents and goals in the index (every shell lists them here)."""
+        return Catalogue(self.index)
 
 
 def ingest(

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI, Query
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from assistant.answer.context import EvidenceContext, UnknownDocumentError
+from assistant.answer.context import EvidenceContext
 from assistant.feedback import FeedbackStore
+from assistant.index.catalogue import UnknownDocumentError
 
 if TYPE_CHECKING:
     from assistant.launcher import Services
@@ -152,7 +153,7 @@ def _document_endpoint(
         start: int | None = Query(None, ge=0, description="Start of the span to mark."),
         end: int | None = Query(None, ge=0, description="End of the span to mark."),
     ) -> HTMLResponse:
-        evidence = EvidenceContext(get_services().index)
+        evidence = EvidenceContext(get_services().catalogue)
         try:
             view = evidence.document(document_id, start, end)
         except UnknownDocumentError:

@@ -17,9 +17,10 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.answer.context import EvidenceContext, QuoteInContext, UnknownDocumentError
-from assistant.answer.models import Answer, Turn
+from assistant.answer.context import EvidenceContext, QuoteInContext
+from assistant.answer.models import Answer
 from assistant.feedback import Feedback, FeedbackError, FeedbackStorageError, FeedbackStore
+from assistant.index.catalogue import UnknownDocumentError
 from assistant.launcher import Services
 from assistant.retrieval.hybrid import Filters
 from ui import render
@@ -91,17 +92,10 @@ class ChatCallbacks:
         ).values()  # fmt: skip
         try:
             services = self.get_services()
-            limit = services.answers.max_question_chars
-            if len(question) > limit:
-                raise _Unanswerable(
-                    f"Spørsmålet er {len(question)} tegn langt; grensen er {limit}. Forkort det."
-                )
-            history = services.conversations.history(session["conversation_id"])
+            conversation = services.chat.open(session["conversation_id"])
             answer = None
             text = ""
-            for piece in services.answers.stream(
-                question, history=history, filters=filters_from(kinds, area)
-            ):
+            for piece in conversation.stream(question, filters=filters_from(kinds, area)):
                 if isinstance(piece, Answer):
                     answer = piece
                     break
@@ -111,11 +105,6 @@ class ChatCallbacks:
                 yield Reply(chat=display).values()
             if answer is None:
                 raise RuntimeError("The answer service ended without an answer.")
-            services.conversations.append(
-                session["conversation_id"],
-                Turn(role="user", content=question),
-                Turn(role="assistant", content=answer.answer),
-            )
             sources = render.sources_panel(answer, quote_contexts(services, answer))
         except Exception as exc:
             if _is_the_questions_fault(exc):
@@ -204,7 +193,7 @@ class ChatCallbacks:
 
 def quote_contexts(services: Services, answer: Answer) -> list[QuoteInContext | None]:
     """Each citation's surrounding paragraph, None where it cannot be read."""
-    evidence = EvidenceContext(services.index)
+    evidence = EvidenceContext(services.catalogue)
     contexts: list[QuoteInContext | None] = []
     for citation in answer.citations:
         try:
@@ -216,7 +205,7 @@ def quote_contexts(services: Services, answer: Answer) -> list[QuoteInContext | 
 
 def area_choices(services: Services) -> list[tuple[str, int]]:
     """The målområde dropdown's choices: 'all', then each area as 'N. Title'."""
-    areas = EvidenceContext(services.index).goal_areas()
+    areas = EvidenceContext(services.catalogue).goal_areas()
     return [("Alle målområder", ALL_AREAS)] + [(f"{a.number}. {a.title}", a.number) for a in areas]
 
 
@@ -251,23 +240,23 @@ def _feedback(session: Session, rating: str) -> Feedback:
     )
 
 
-class _Unanswerable(ValueError):
-    """The question cannot be asked as it is; the message says why, in Norwegian."""
-
-
 def _is_the_questions_fault(exc: Exception) -> bool:
     from assistant.answer.service import ModeUnavailableError, QuestionError
     from assistant.retrieval.hybrid import FilterError
 
-    return isinstance(exc, _Unanswerable | QuestionError | FilterError | ModeUnavailableError)
+    return isinstance(exc, QuestionError | FilterError | ModeUnavailableError)
 
 
 def _explain(exc: Exception) -> str:
-    from assistant.answer.service import ModeUnavailableError, QuestionError
+    from assistant.answer.service import (
+        ModeUnavailableError,
+        QuestionError,
+        QuestionTooLongError,
+    )
     from assistant.retrieval.hybrid import FilterError
 
-    if isinstance(exc, _Unanswerable):
-        return str(exc)
+    if isinstance(exc, QuestionTooLongError):
+        return f"Spørsmålet er {exc.length} tegn langt; grensen er {exc.limit}. Forkort det."
     if isinstance(exc, QuestionError):
         return f"Spørsmålet kan ikke besvares slik det er stilt. ({exc})"
     if isinstance(exc, FilterError):

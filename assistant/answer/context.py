@@ -12,16 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.answer.models import Citation
-from assistant.index.store import LoadedIndex
+from assistant.index.catalogue import Catalogue
 from assistant.ingest.document import Document
 
 PARAGRAPH_BREAK = "\n\n"
 SHORT_PARAGRAPH = 160  # a heading or a one-liner: the next paragraph is shown with it
 CONTEXT_CHARS = 320  # most characters shown on each side of a quote
-
-
-class UnknownDocumentError(KeyError):
-    """No document with this id is in the index."""
 
 
 @dataclass(frozen=True)
@@ -101,16 +97,16 @@ class GoalArea:
 class EvidenceContext:
     """Reads quotes' surroundings and whole documents out of a loaded index."""
 
-    def __init__(self, index: LoadedIndex):
-        self.index = index
+    def __init__(self, catalogue: Catalogue):
+        self.catalogue = catalogue
 
     def kinds(self) -> list[str]:
         """The document kinds present in the index, sorted."""
-        return sorted({d.meta.kind for d in self.index.documents.values()})
+        return self.catalogue.kinds()
 
     def goal_areas(self) -> list[GoalArea]:
         """The målområder of the goal registry, by number."""
-        return [GoalArea(m.number, m.title) for m in self.index.goals.malomrader]
+        return [GoalArea(m.number, m.title) for m in self.catalogue.goals.malomrader]
 
     def around(self, citation: Citation) -> QuoteInContext:
         """The paragraph the citation's quote stands in, with the quote's offsets inside it.
@@ -118,7 +114,7 @@ class EvidenceContext:
         Raises UnknownDocumentError for an unknown document and ValueError when
         the citation's span is not inside the document's text.
         """
-        document = self._document(citation.document_id)
+        document = self.catalogue.document(citation.document_id)
         text = document.text
         start, end = citation.start, citation.end
         if not 0 <= start < end <= len(text):
@@ -152,7 +148,7 @@ class EvidenceContext:
 
         Raises UnknownDocumentError for an unknown document; an invalid span is ignored.
         """
-        document = self._document(document_id)
+        document = self.catalogue.document(document_id)
         highlight = None
         if start is not None and end is not None and 0 <= start < end <= len(document.text):
             highlight = (start, end)
@@ -164,12 +160,6 @@ class EvidenceContext:
             section=section.path_text if section else None,
             page=document.page_at(highlight[0]) if highlight else None,
         )
-
-    def _document(self, document_id: str) -> Document:
-        try:
-            return self.index.documents[document_id]
-        except KeyError:
-            raise UnknownDocumentError(document_id) from None
 
 
 def paragraph_bounds(text: str, start: int, end: int) -> tuple[int, int]:

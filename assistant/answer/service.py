@@ -62,6 +62,15 @@ class QuestionError(ValueError):
     """The question cannot be answered as asked (empty, too long); the message says why."""
 
 
+class QuestionTooLongError(QuestionError):
+    """The question is longer than the service accepts (``length`` > ``limit`` characters)."""
+
+    def __init__(self, length: int, limit: int):
+        super().__init__(f"The question is {length} characters; the limit is {limit}. Shorten it.")
+        self.length = length
+        self.limit = limit
+
+
 class ModeUnavailableError(RuntimeError):
     """The requested answer mode is not configured; the message says how to configure it."""
 
@@ -226,10 +235,7 @@ class AnswerService:
                 "The question is empty. Write a question, e.g. 'Hva er tiårsmål 2?'."
             )
         if len(question) > self.max_question_chars:
-            raise QuestionError(
-                f"The question is {len(question)} characters; the limit is "
-                f"{self.max_question_chars}. Shorten it."
-            )
+            raise QuestionTooLongError(len(question), self.max_question_chars)
         return question.strip()
 
     def retrieve(

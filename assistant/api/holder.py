@@ -154,4 +154,4 @@ def _reload_refusal(exc: IndexNotReadyError, serving: str | None) -> str:
 
 
 def _size(services: Services) -> tuple[int, int]:
-    return len(services.index.documents), len(services.index.chunks)
+    return services.catalogue.sizes

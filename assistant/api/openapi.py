@@ -76,11 +76,11 @@ def _restrict(components: dict[str, Any], services: Services | None, settings: S
     components["SearchRequest"]["properties"]["query"].update(_text(limit))
     if services is None:
         return
-    index = services.index
+    catalogue = services.catalogue
     filters = components["FilterSpec"]["properties"]
-    filters["kinds"]["items"]["enum"] = sorted({d.meta.kind for d in index.documents.values()})
-    filters["document_ids"]["items"]["enum"] = sorted(index.documents)
-    filters["malomrader"]["items"]["enum"] = sorted(m.number for m in index.goals.malomrader)
+    filters["kinds"]["items"]["enum"] = catalogue.kinds()
+    filters["document_ids"]["items"]["enum"] = [d.id for d in catalogue.documents()]
+    filters["malomrader"]["items"]["enum"] = sorted(m.number for m in catalogue.goals.malomrader)
     modes = ["extractive"] + (["llm"] if services.answers.chat_model is not None else [])
     components["AskRequest"]["properties"]["mode"]["anyOf"][0]["enum"] = modes
 

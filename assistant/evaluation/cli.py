@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any, get_args
 
-from assistant.settings import AnswerMode
+from assistant.settings import AnswerMode, JudgeMode
 
 DEFAULT_SET = Path("eval/questions.yaml")
 DEFAULT_OUT = Path("eval/reports")
@@ -38,7 +38,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument(
         "--judge",
-        choices=["off", "llm"],
+        choices=get_args(JudgeMode),
         default=None,
         help="Answerability judge (default: settings); 'llm' needs ASSISTANT_LLM__BASE_URL/MODEL.",
     )

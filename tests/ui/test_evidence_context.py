@@ -11,10 +11,10 @@ from assistant.answer.context import (
     CONTEXT_CHARS,
     PARAGRAPH_BREAK,
     EvidenceContext,
-    UnknownDocumentError,
     paragraph_bounds,
 )
 from assistant.answer.models import Citation
+from assistant.index.catalogue import Catalogue, UnknownDocumentError
 from assistant.index.store import LoadedIndex
 from assistant.ingest.document import Document
 
@@ -39,7 +39,7 @@ def citation_of(document: Document, quote: str, n: int = 1) -> Citation:
 
 @pytest.fixture(scope="module")
 def evidence(loaded_index: LoadedIndex) -> EvidenceContext:
-    return EvidenceContext(loaded_index)
+    return EvidenceContext(Catalogue(loaded_index))
 
 
 @pytest.fixture(scope="module")

@@ -11,12 +11,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import iterate_in_threadpool
 
-from assistant.answer.models import Answer, Turn
+from assistant.answer.models import Answer
 from assistant.api.deps import ServicesDep, StateDep
 from assistant.api.errors import ApiError, SafeJSONResponse
 from assistant.api.routers.responses import AUTHED, errors
 from assistant.api.schemas import AskRequest, AskResponse, has_text
-from assistant.launcher import Services
 
 router = APIRouter(tags=["answers"])
 log = logging.getLogger("assistant.api")
@@ -39,29 +38,6 @@ def wants_stream(request: Request, stream: bool) -> bool:
     return stream or EVENT_STREAM in request.headers.get("accept", "")
 
 
-def _conversation(services: Services, body: AskRequest) -> tuple[list[Turn], str]:
-    store = services.conversations
-    if body.history is not None:
-        history = [turn.to_turn() for turn in body.history]
-    elif body.conversation_id is not None:
-        history = store.history(body.conversation_id)
-    else:
-        history = []
-    return history, body.conversation_id or store.new_id()
-
-
-def _remember(
-    services: Services, body: AskRequest, history: list[Turn], conversation_id: str, answer: Answer
-) -> None:
-    turns = [
-        Turn(role="user", content=body.question.strip()),
-        Turn(role="assistant", content=answer.answer),
-    ]
-    if body.conversation_id is None:
-        turns = history + turns  # a new conversation starts from the history the client sent
-    services.conversations.append(conversation_id, *turns)
-
-
 @router.post(
     "/ask",
     response_model=AskResponse,
@@ -81,29 +57,24 @@ async def ask(
     """
     if not has_text(body.question):
         raise ApiError(422, "invalid_question", EMPTY_QUESTION)
-    history, conversation_id = _conversation(services, body)
+    history = [turn.to_turn() for turn in body.history] if body.history is not None else None
+    conversation = services.chat.open(body.conversation_id, history)
     filters = body.filters.to_filters() if body.filters else None
     if wants_stream(request, body.stream):
-        pieces = services.answers.stream(body.question, history, filters, body.mode)
+        pieces = conversation.stream(body.question, filters, body.mode)
         first = await state.run(next, pieces)  # computes (and checks) the whole answer
-        events = _events(services, body, history, conversation_id, first, pieces)
+        events = _events(conversation.id, first, pieces)
         return StreamingResponse(
             events,
             media_type=EVENT_STREAM,
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
-    answer = await state.run(services.answers.answer, body.question, history, filters, body.mode)
-    _remember(services, body, history, conversation_id, answer)
-    return SafeJSONResponse({**answer.public_dict(), "conversation_id": conversation_id})
+    answer = await state.run(conversation.ask, body.question, filters, body.mode)
+    return SafeJSONResponse({**answer.public_dict(), "conversation_id": conversation.id})
 
 
 async def _events(
-    services: Services,
-    body: AskRequest,
-    history: list[Turn],
-    conversation_id: str,
-    first: str | Answer,
-    rest: Iterator[str | Answer],
+    conversation_id: str, first: str | Answer, rest: Iterator[str | Answer]
 ) -> AsyncIterator[str]:
     async def pieces() -> AsyncIterator[str | Answer]:
         yield first
@@ -113,7 +84,6 @@ async def _events(
     try:
         async for item in pieces():
             if isinstance(item, Answer):
-                _remember(services, body, history, conversation_id, item)
                 yield sse("final", {**item.public_dict(), "conversation_id": conversation_id})
             else:
                 yield sse("delta", {"text": item})

@@ -14,6 +14,7 @@ from assistant.api.schemas import (
     PageStart,
     SectionOut,
 )
+from assistant.index.catalogue import UnknownDocumentError
 from assistant.ingest.document import Document
 
 router = APIRouter(tags=["documents"])
@@ -43,8 +44,7 @@ def summary(document: Document) -> DocumentSummary:
 )
 async def list_documents(services: ServicesDep) -> DocumentList:
     """Every document with its metadata, in id order."""
-    documents = services.index.documents
-    return DocumentList(documents=[summary(documents[i]) for i in sorted(documents)])
+    return DocumentList(documents=[summary(d) for d in services.catalogue.documents()])
 
 
 @router.get(
@@ -55,10 +55,13 @@ async def list_documents(services: ServicesDep) -> DocumentList:
 )
 async def get_document(document_id: str, services: ServicesDep) -> DocumentDetail:
     """The cleaned text that citation offsets (`start`, `end`) point into, with its sections."""
-    document = services.index.documents.get(document_id)
-    if document is None:
-        valid = ", ".join(sorted(services.index.documents))
-        raise ApiError(404, "document_not_found", f"No document with that id. Valid ids: {valid}.")
+    try:
+        document = services.catalogue.document(document_id)
+    except UnknownDocumentError as exc:
+        valid = ", ".join(exc.valid_ids)
+        raise ApiError(
+            404, "document_not_found", f"No document with that id. Valid ids: {valid}."
+        ) from None
     return DocumentDetail(
         document=summary(document),
         text=document.text,

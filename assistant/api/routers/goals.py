@@ -21,4 +21,4 @@ router = APIRouter(tags=["goals"])
 )
 async def goals(services: ServicesDep) -> dict[str, Any]:
     """Every målområde and tiårsmål with its number, title, page and span in its document."""
-    return services.index.goals.to_dict()
+    return services.catalogue.goals.to_dict()

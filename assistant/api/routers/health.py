@@ -48,8 +48,8 @@ async def readyz(state: StateDep) -> Ready:
     return Ready(
         status="ready",
         build=index.path.name,
-        documents=len(index.documents),
-        chunks=len(index.chunks),
+        documents=services.catalogue.sizes[0],
+        chunks=services.catalogue.sizes[1],
         passed_over=index.passed_over.build.name if index.passed_over else None,
         reason=reason,
         data_dir_writable=unwritable is None,
