@@ -39,6 +39,7 @@ def test_import_is_cheap() -> None:
 
 
 @needs_parts
+@pytest.mark.slow  # writes and hashes the 1.1 GB model twice
 def test_pull_joins_the_parts_once_and_says_so(
     tmp_path: Path, cli_env: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -56,6 +57,7 @@ def test_pull_joins_the_parts_once_and_says_so(
 
 
 @needs_parts
+@pytest.mark.slow  # writes half the 1.1 GB model
 def test_an_interrupted_pull_leaves_no_file(tmp_path: Path) -> None:
     """A failure half-way (here: the progress bar raises) leaves neither model nor temp file."""
 
