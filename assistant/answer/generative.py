@@ -2,7 +2,8 @@
 
 The model sees numbered verbatim quotes and must cite them ``[n]`` and answer
 in the question's language. The verifier keeps a sentence only when it cites
-a quote and its content words (stemmed) are mostly found in the cited quotes,
+a quote and its content words (stemmed, weighted by IDF as the reader weighs
+them) are mostly found in the cited quotes,
 or it is semantically very close to them. If too little survives, the caller
 falls back to the extractive answer and says so.
 """
@@ -176,7 +177,9 @@ def _supported(
     quote_stems: set[str] = set()
     for quote in quotes:
         quote_stems |= set(extractive.analyzer(quote))
-    lexical = len(claim_stems & quote_stems) / len(claim_stems)
+    # the reader's IDF-weighted coverage: a word the corpus never uses weighs most,
+    # so an invented name or number sinks a claim that common words would carry
+    lexical = extractive.coverage(claim_stems, quote_stems)
     if lexical >= SUPPORT_LEXICAL:
         return True
     if lexical < SUPPORT_LEXICAL_WITH_DENSE:
