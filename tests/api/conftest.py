@@ -1,7 +1,10 @@
 """API fixtures: services built once on the session's real index, apps around them.
 
-Each test gets its own app (own key store in ``tmp_path``, own rate limiter) over
-the shared services, so nothing loads a model or an index twice.
+``make_app`` gives a test its own app (own key store in ``tmp_path``, own rate
+limiter) over the shared services, so nothing loads a model or an index twice.
+``client``, the plain open-access app, is shared by the tests of one module:
+building an app with the chat mounted costs a few hundred ms, and these tests
+only read (its limit is raised so a module's requests never add up to a 429).
 """
 
 from __future__ import annotations
@@ -54,10 +57,16 @@ def make_app(tmp_path: Path, api_services: Services) -> AppFactory:
     return make
 
 
-@pytest.fixture
-def client(make_app: AppFactory) -> Iterator[TestClient]:
-    """An open-access app (as on loopback by default)."""
-    with TestClient(make_app(open_access=True)) as test_client:
+@pytest.fixture(scope="module")
+def client(
+    tmp_path_factory: pytest.TempPathFactory, api_services: Services
+) -> Iterator[TestClient]:
+    """An open-access app (as on loopback by default), one per test module."""
+    data_dir = tmp_path_factory.mktemp("data")
+    settings = app_settings(
+        api_services.settings, data_dir, open_access=True, rate_limit_per_minute=100_000
+    )
+    with TestClient(create_app(settings, api_services)) as test_client:
         yield test_client
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from assistant.api.security import (
@@ -156,16 +158,19 @@ def test_a_revoked_key_is_refused_by_the_running_app(keyed: Keyed, tmp_path: Pat
 
 
 def test_open_access_serves_any_bearer_value_but_a_revoked_key(
-    client: TestClient, tmp_path: Path
+    make_app: Callable[..., FastAPI], tmp_path: Path
 ) -> None:
     """OpenAI clients must send some key; on an open server anything but a revoked key does."""
     store = KeyStore(tmp_path / "data")
     revoked = store.create("old-partner")
     store.revoke("old-partner")
 
-    assert client.post("/v1/ask", json=QUESTION).status_code == 200
-    anything = client.post("/v1/ask", json=QUESTION, headers={"Authorization": "Bearer kst_x"})
-    refused = client.post("/v1/ask", json=QUESTION, headers={"Authorization": f"Bearer {revoked}"})
+    with TestClient(make_app(open_access=True)) as client:
+        assert client.post("/v1/ask", json=QUESTION).status_code == 200
+        anything = client.post("/v1/ask", json=QUESTION, headers={"Authorization": "Bearer kst_x"})
+        refused = client.post(
+            "/v1/ask", json=QUESTION, headers={"Authorization": f"Bearer {revoked}"}
+        )
 
     assert anything.status_code == 200
     assert refused.status_code == 401
