@@ -172,9 +172,10 @@ class AnswerService:
             if mode == "llm":
                 from assistant.answer.generative import generate_verified
 
+                # the writer sees no history: it gets the model's standalone question if any
                 result = generate_verified(
                     self.chat_model,  # type: ignore[arg-type]
-                    question,
+                    standalone if condensed.get("condensed") else question,
                     language,
                     composition.candidates,
                     self.extractive,
