@@ -117,7 +117,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return _fail(
             "--baselines runs configurations in-process; it cannot be combined with --url."
         )
-    if args.tiers and (args.url or args.baselines or args.mode or args.judge):
+    if args.tiers is not None and (args.url or args.baselines or args.mode or args.judge):
         return _fail(
             "--tiers sets the mode and the judge of each tier and runs in-process; "
             "leave out --mode, --judge, --baselines and --url."
@@ -127,7 +127,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             return _fail(f"--{name} must be at least 1.")
     began = time.perf_counter()
     try:
-        tiers = parse_tiers(args.tiers) if args.tiers else None
+        tiers = parse_tiers(args.tiers) if args.tiers is not None else None
         overrides = read_overrides(args.config) if args.config else {}
         settings = with_overrides(get_settings(), overrides)
         if args.index:
