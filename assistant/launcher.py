@@ -138,11 +138,4 @@ def build_chat_model(settings: Settings) -> ChatModel | None:
     llm = settings.llm
     if not llm.base_url or not llm.model:
         return None
-    return OpenAICompatibleChatModel(
-        base_url=llm.base_url,
-        model=llm.model,
-        api_key=llm.api_key.get_secret_value() or None,
-        timeout_s=llm.timeout_s,
-        max_tokens=llm.max_tokens,
-        temperature=llm.temperature,
-    )
+    return OpenAICompatibleChatModel.from_settings(llm)

@@ -58,6 +58,11 @@ _NOT_CONTENT = re.compile(
 )
 
 
+def content_words(text: str) -> list[str]:
+    """The words of ``text`` that name something (not question words, pronouns or particles)."""
+    return [w for w in _CONTENT_WORD.findall(text) if not _NOT_CONTENT.match(w)]
+
+
 def is_follow_up(question: str) -> bool:
     """Does the question lean on an earlier turn?
 
@@ -76,8 +81,7 @@ def is_follow_up(question: str) -> bool:
         return True
     if _ENGLISH_PRONOUN.search(text):
         return True
-    content = [w for w in _CONTENT_WORD.findall(text) if not _NOT_CONTENT.match(w)]
-    return not content
+    return not content_words(text)
 
 
 def standalone_question(question: str, history: list[Turn]) -> str:

@@ -129,6 +129,11 @@ class AnswerService:
             )
         language = detect_language(question)
         standalone = standalone_question(question, history or [])
+        condensed: dict[str, float] = {}
+        if mode == "llm" and self.chat_model is not None and standalone != question:
+            standalone, condensed["condensed"] = self._condense(
+                question, history or [], language, standalone
+            )
         texts = [question] if standalone == question else [question, standalone]
         vectors = self.retriever.embedder.embed_queries(texts)
         hits = self.retrieve(
@@ -150,6 +155,7 @@ class AnswerService:
         )
         notice = None
         faithfulness: float | None = None
+        generated: dict[str, float] = {}
         judged: dict[str, float] = {}
         threshold = self.threshold
         if self.judge is not None and scope is None and hits:
@@ -175,9 +181,10 @@ class AnswerService:
             if mode == "llm":
                 from assistant.answer.generative import generate_verified
 
+                # the writer sees no history: it gets the model's standalone question if any
                 result = generate_verified(
                     self.chat_model,  # type: ignore[arg-type]
-                    question,
+                    standalone if condensed.get("condensed") else question,
                     language,
                     composition.candidates,
                     self.extractive,
@@ -185,6 +192,8 @@ class AnswerService:
                 )
                 # only a generated answer has a faithfulness; an unreachable LLM has none
                 faithfulness = result.faithfulness if result.raw else None
+                if result.raw:  # 1.0: the verified generation is the answer; 0.0: fell back
+                    generated["generated"] = float(result.accepted)
                 if result.accepted:
                     text, citations = result.text, result.citations
                 else:
@@ -210,6 +219,8 @@ class AnswerService:
                 "out_of_scope": float(scope is not None),
                 **judged,
                 **({"faithfulness": round(faithfulness, 4)} if faithfulness is not None else {}),
+                **generated,
+                **condensed,
             },
         )
 
@@ -228,6 +239,25 @@ class AnswerService:
         result = self.answer(question, history=history, filters=filters, mode=mode)
         yield from re.findall(r"\S+\s*|\s+", result.answer)
         yield result
+
+    def _condense(
+        self, question: str, history: list[Turn], language: Language, resolved: str
+    ) -> tuple[str, float]:
+        """llm mode: the model's standalone question if it keeps the extractive resolution.
+
+        Returns the question to answer and 1.0 when it is the model's, 0.0 when the
+        extractive resolution ``resolved`` stands (the model failed, or its rewrite did not
+        pass ``condense.keeps_resolution``).
+        """
+        from assistant.answer.condense import condense_question, keeps_resolution
+
+        assert self.chat_model is not None
+        condensed = condense_question(self.chat_model, question, history, language)
+        if condensed is None or not keeps_resolution(
+            condensed, question, history, self.extractive.analyzer
+        ):
+            return resolved, 0.0
+        return condensed, 1.0
 
     def _check(self, question: str) -> str:
         if not isinstance(question, str) or not question.strip():

@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from assistant.settings import LLMSettings
+
 if TYPE_CHECKING:
     from llama_index.core.base.llms.types import ChatMessage, ChatResponse
 
@@ -30,6 +32,11 @@ ROLES = frozenset({"system", "user", "assistant"})
 # be sent to an arbitrary endpoint.
 _NO_API_KEY = "no-key"
 _DETAIL_MAX_CHARS = 200
+
+
+def _setting_default(name: str) -> Any:
+    """The default of an ``LLMSettings`` field: the client's defaults have that one source."""
+    return LLMSettings.model_fields[name].default
 
 
 class LLMUnavailableError(RuntimeError):
@@ -81,9 +88,9 @@ class OpenAICompatibleChatModel:
         base_url: str,
         model: str,
         api_key: str | None = None,
-        timeout_s: float = 60.0,
-        max_tokens: int = 512,
-        temperature: float = 0.1,
+        timeout_s: float = _setting_default("timeout_s"),
+        max_tokens: int = _setting_default("max_tokens"),
+        temperature: float = _setting_default("temperature"),
         *,
         max_retries: int = 1,
         context_window: int = 4096,
@@ -128,6 +135,19 @@ class OpenAICompatibleChatModel:
             timeout=timeout_s,
             max_retries=max_retries,
         )
+
+    @classmethod
+    def from_settings(cls, llm: LLMSettings, **overrides: Any) -> OpenAICompatibleChatModel:
+        """The client for the configured endpoint; ``overrides`` replace single settings."""
+        options: dict[str, Any] = {
+            "base_url": llm.base_url,
+            "model": llm.model,
+            "api_key": llm.api_key.get_secret_value() or None,
+            "timeout_s": llm.timeout_s,
+            "max_tokens": llm.max_tokens,
+            "temperature": llm.temperature,
+        }
+        return cls(**{**options, **overrides})
 
     def __repr__(self) -> str:
         """Show the endpoint and model, never the API key."""

@@ -51,6 +51,39 @@ BASELINES: tuple[Configuration, ...] = (
 )
 
 
+TIERS: dict[str, Configuration] = {
+    "extractive": Configuration(
+        "extractive",
+        "the reader alone: extractive answers, no judge",
+        {"answer": {"mode": "extractive", "judge": "off"}},
+    ),
+    "judge": Configuration(
+        "judge",
+        "the reader with the LLM answerability judge",
+        {"answer": {"mode": "extractive", "judge": "llm"}},
+    ),
+    "llm": Configuration(
+        "llm",
+        "generated answers verified sentence by sentence (no judge)",
+        {"answer": {"mode": "llm", "judge": "off"}},
+    ),
+}
+"""The answering tiers ``assistant eval --tiers`` measures side by side (judge and llm need
+the LLM endpoint: ``ASSISTANT_LLM__BASE_URL`` and ``ASSISTANT_LLM__MODEL``)."""
+
+
+def parse_tiers(text: str) -> list[Configuration]:
+    """The tiers named in a comma-separated list, in its order; ConfigError for an unknown one."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in TIERS]
+    if unknown or not names:
+        raise ConfigError(
+            f"Unknown tier(s) {', '.join(unknown) or '(none given)'}: --tiers takes a "
+            f"comma-separated list of {', '.join(TIERS)}."
+        )
+    return [TIERS[n] for n in dict.fromkeys(names)]
+
+
 def read_overrides(path: Path) -> Overrides:
     """Settings overrides from a TOML file of sections, e.g. ``[retrieval] mode = "dense"``."""
     try:

@@ -64,6 +64,12 @@ def register(subparsers: Any) -> None:
         help="Also run fixed-size chunks, BM25 only and dense only, side by side.",
     )
     p.add_argument(
+        "--tiers",
+        help="Answering tiers to run side by side, comma-separated: extractive, judge "
+        "(the LLM answerability judge), llm (verified generation); judge and llm need "
+        "ASSISTANT_LLM__BASE_URL/MODEL. The first tier is the one gated.",
+    )
+    p.add_argument(
         "--gate",
         action="store_true",
         help="Exit 1 when a metric is below its threshold in <set>.gate.toml.",
@@ -78,6 +84,11 @@ def register(subparsers: Any) -> None:
         "--out", type=Path, default=DEFAULT_OUT, help=f"Reports folder (default {DEFAULT_OUT})."
     )
     p.add_argument("--limit", type=int, help="Only the first N items (quick runs).")
+    p.add_argument(
+        "--sample",
+        type=int,
+        help="N items spread evenly over the split (every category in proportion).",
+    )
     p.set_defaults(func=cmd_eval)
 
 
@@ -92,10 +103,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         BASELINES,
         FULL,
         ConfigError,
+        parse_tiers,
         read_overrides,
         with_overrides,
     )
-    from assistant.evaluation.dataset import DatasetError, load_question_set
+    from assistant.evaluation.dataset import DatasetError, evenly_spaced, load_question_set
     from assistant.evaluation.gate import gate_file
     from assistant.evaluation.remote import ServerError
     from assistant.evaluation.report import ReportError, load_report
@@ -105,10 +117,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return _fail(
             "--baselines runs configurations in-process; it cannot be combined with --url."
         )
-    if args.limit is not None and args.limit < 1:
-        return _fail("--limit must be at least 1.")
+    if args.tiers is not None and (args.url or args.baselines or args.mode or args.judge):
+        return _fail(
+            "--tiers sets the mode and the judge of each tier and runs in-process; "
+            "leave out --mode, --judge, --baselines and --url."
+        )
+    for name in ("limit", "sample"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            return _fail(f"--{name} must be at least 1.")
     began = time.perf_counter()
     try:
+        tiers = parse_tiers(args.tiers) if args.tiers is not None else None
         overrides = read_overrides(args.config) if args.config else {}
         settings = with_overrides(get_settings(), overrides)
         if args.index:
@@ -126,9 +145,23 @@ def cmd_eval(args: argparse.Namespace) -> int:
             question_set.thresholds = read_thresholds(args.gate_file)
         if args.gate and not question_set.thresholds:
             return _fail(f"--gate needs thresholds in {gate_file(args.set)}.")
-        items = question_set.split(args.split)[: args.limit]
+        items = question_set.split(args.split)
+        if args.sample:
+            items = evenly_spaced(items, args.sample)
+        items = items[: args.limit]
         mode = args.mode or settings.answer.mode
-        if args.url:
+        if tiers and any(t.name != "extractive" for t in tiers) and not settings.llm.base_url:
+            return _fail(
+                "The judge and llm tiers need an OpenAI-compatible endpoint: set "
+                "ASSISTANT_LLM__BASE_URL and ASSISTANT_LLM__MODEL (`assistant llm serve` "
+                "prints them), or run --tiers extractive."
+            )
+        if tiers:
+            from assistant.evaluation.harness import run_in_process
+
+            mode = "tiers " + ",".join(t.name for t in tiers)
+            runs = run_in_process(settings, tiers, items, None, progress_bar)
+        elif args.url:
             from assistant.evaluation.harness import run_against_server
 
             mode = args.mode or "server default"
@@ -159,7 +192,12 @@ def _finish(
     seconds: float,
 ) -> int:
     from assistant.evaluation.gate import check, gate_file, scoped_metrics
-    from assistant.evaluation.markdown import comparison_table, runs_table, split_table
+    from assistant.evaluation.markdown import (
+        comparison_table,
+        runs_table,
+        split_table,
+        tiers_table,
+    )
     from assistant.evaluation.report import build_report, find_previous, load_report, write_report
 
     report = build_report(
@@ -169,8 +207,10 @@ def _finish(
         mode=mode,
         url=args.url,
         limit=args.limit,
+        sample=args.sample,
         overrides=overrides,
         seconds=seconds,
+        primary=runs[0].name if args.tiers else "full",
     )
     failures = []
     if args.gate:
@@ -189,7 +229,10 @@ def _finish(
     folder = write_report(report, args.out, previous)
 
     print(split_table(report["runs"][report["primary"]]["metrics"]))
-    if len(runs) > 1:
+    if args.tiers:
+        print(f"\nTiers side by side ({args.split}):")
+        print(tiers_table(report["runs"], args.split))
+    elif len(runs) > 1:
         print(f"\nConfigurations side by side ({args.split}):")
         print(runs_table(report["runs"], "all"))
     if previous is not None:
@@ -204,7 +247,7 @@ def _finish(
             print(comparison_table(worse))
     print(f"\nReport: {folder / 'report.md'} ({seconds:.0f} s)")
     if args.gate:
-        if args.limit or args.split != "all":
+        if args.limit or args.sample or args.split != "all":
             print(
                 "Note: the gate was checked on a part of the set, not the full set.",
                 file=sys.stderr,

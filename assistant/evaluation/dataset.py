@@ -62,6 +62,17 @@ class QuestionSet:
         return [i for i in self.items if i.split == name]
 
 
+def evenly_spaced(items: list[EvalItem], n: int) -> list[EvalItem]:
+    """``n`` items spread evenly over ``items`` (all when there are no more than ``n``).
+
+    The set is ordered by category, so this is a sample of every category in proportion,
+    and the same one on every run (unlike the first ``n``, which may all be one category).
+    """
+    if n >= len(items):
+        return list(items)
+    return [items[(k * len(items)) // n] for k in range(n)]
+
+
 def normalise(text: str) -> str:
     """Lower-case, odd spaces as spaces, whitespace runs collapsed."""
     text = text.replace("\u00a0", " ").replace("\u2002", " ").replace("\u202f", " ")

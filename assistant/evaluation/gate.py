@@ -6,8 +6,9 @@ nested tables for one split or one category of a split: ``[thresholds.heldout]``
 ``[thresholds.heldout.unanswerable]`` (keys ``heldout/metric``,
 ``heldout/unanswerable/metric``). A metric fails
 when it is below its minimum, was not measured (e.g. no unanswerable item was
-run), or is not a metric at all, so a typo never passes silently. Latencies
-are not gated: they depend on the machine, not on the change.
+run), or is not a metric at all, so a typo never passes silently. A metric where
+less is better (``false_abstention``) is a maximum instead. Latencies are not gated:
+they depend on the machine, not on the change.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.evaluation.metrics import LOWER_IS_BETTER, METRICS
+from assistant.evaluation.metrics import LATENCY_METRICS, LOWER_IS_BETTER, METRICS
 
 
 @dataclass(frozen=True)
@@ -33,9 +34,11 @@ class GateFailure:
             return f"{self.metric}: not a metric this evaluation computes"
         if self.reason == "timing":
             return f"{self.metric}: times depend on the machine and are not gated"
+        bound = "≤" if self.reason == "above" else "≥"
         if self.actual is None:
-            return f"{self.metric}: not measured (required ≥ {self.required:g})"
-        return f"{self.metric} = {self.actual:g} < {self.required:g}"
+            return f"{self.metric}: not measured (required {bound} {self.required:g})"
+        worse = ">" if self.reason == "above" else "<"
+        return f"{self.metric} = {self.actual:g} {worse} {self.required:g}"
 
 
 def scoped_metrics(items: list[dict[str, Any]], all_metrics: dict[str, Any]) -> dict[str, Any]:
@@ -67,14 +70,17 @@ def check(metrics: dict[str, Any], thresholds: dict[str, float]) -> list[GateFai
         if metric not in METRICS:
             failures.append(GateFailure(key, None, required, "unknown"))
             continue
-        if metric in LOWER_IS_BETTER:
+        if metric in LATENCY_METRICS:
             failures.append(GateFailure(key, None, required, "timing"))
             continue
+        ceiling = metric in LOWER_IS_BETTER
         actual = metrics.get(key)
         if actual is None:
-            failures.append(GateFailure(key, None, required, "unmeasured"))
-        elif float(actual) < required:
-            failures.append(GateFailure(key, float(actual), required))
+            failures.append(GateFailure(key, None, required, "above" if ceiling else "below"))
+        elif float(actual) > required if ceiling else float(actual) < required:
+            failures.append(
+                GateFailure(key, float(actual), required, "above" if ceiling else "below")
+            )
     return failures
 
 

@@ -48,6 +48,30 @@ def runs_table(runs: dict[str, Any], split: str) -> str:
     return table(["metric", *names], rows)
 
 
+TIER_METRICS = (
+    "items",
+    "accuracy",
+    "answer_accuracy",
+    "abstention_precision",
+    "abstention_recall",
+    "false_abstention",
+    "faithfulness",
+    "generated_accepted",
+    "generated_accuracy",
+    "citation_validity",
+    "latency_p50_ms",
+    "latency_p95_ms",
+)
+
+
+def tiers_table(runs: dict[str, Any], split: str) -> str:
+    """The answering tiers side by side for one split, on the metrics that tell them apart."""
+    names = [n for n in runs if split in runs[n]["metrics"]]
+    per = [runs[n]["metrics"][split] for n in names]
+    rows = [[m, *(p.get(m) for p in per)] for m in TIER_METRICS if _present(m, per)]
+    return table(["metric", *names], rows)
+
+
 def breakdown_table(groups: dict[str, dict[str, Any]]) -> str:
     shown = (
         "items",
@@ -124,6 +148,7 @@ def render(report: dict[str, Any], comparison: list[dict[str, Any]] | None) -> s
         "",
         f"Set `{report['question_set']}`, split {report['split']}, mode {report['mode']}"
         + (f", server {report['url']}" if report.get("url") else ", in-process")
+        + (f", {report['sample']} items spread over the split" if report.get("sample") else "")
         + (f", first {report['limit']} items" if report.get("limit") else "")
         + f"; commit {commit}; {report['seconds']:.0f} s.",
         "",
@@ -146,6 +171,23 @@ def render(report: dict[str, Any], comparison: list[dict[str, Any]] | None) -> s
             comparison_table(comparison),
             "",
             "![comparison](comparison.png)",
+            "",
+        ]
+    if report.get("mode", "").startswith("tiers"):
+        out += ["## Tiers side by side", ""]
+        out += [
+            f"- **{name}**: {r['description']} ({r['seconds']:.0f} s)" for name, r in runs.items()
+        ]
+        for split in ("all", "dev", "heldout"):
+            if split != "all" and report["split"] != "all":
+                continue
+            out += ["", f"### {split}", "", tiers_table(runs, split)]
+        out += [
+            "",
+            "false_abstention: answerable questions refused. faithfulness: the mean share of "
+            "generated sentences the verifier kept; generated_accepted: the share of generated "
+            "answers shown (the rest fell back to the extractive answer); generated_accuracy: "
+            "accuracy of those shown.",
             "",
         ]
     if len(runs) > 1:

@@ -3,6 +3,12 @@
 Facts match case-insensitively on word boundaries ("Tiårsmål 1" does not
 match "Tiårsmål 10"); evidence matches when a chunk or quote contains the
 gold passage after whitespace normalisation.
+
+Abstention: precision is the share of refusals that were unanswerable, recall the share of
+unanswerable items refused, ``false_abstention`` the share of answerable items refused.
+llm mode: ``faithfulness`` is the mean share of generated sentences the verifier kept,
+``generated_accepted`` the share of generations shown (the rest fell back to the extractive
+answer) and ``generated_accuracy`` the accuracy of the items whose generation was shown.
 """
 
 from __future__ import annotations
@@ -23,11 +29,15 @@ ANSWER_METRICS = (
     "citation_correctness",
     "abstention_precision",
     "abstention_recall",
+    "false_abstention",
     "faithfulness",
+    "generated_accepted",
+    "generated_accuracy",
 )
 LATENCY_METRICS = ("latency_p50_ms", "latency_p95_ms")
 METRICS = ("items", *RETRIEVAL_METRICS, *ANSWER_METRICS, *LATENCY_METRICS)
-LOWER_IS_BETTER = frozenset(LATENCY_METRICS)
+LOWER_IS_BETTER = frozenset({*LATENCY_METRICS, "false_abstention"})
+"""Metrics where less is better: latencies, and answerable questions wrongly refused."""
 
 
 def fact_present(answer: str, alternatives: tuple[str, ...]) -> bool:
@@ -70,6 +80,8 @@ class ItemResult:
     retrieved: list[dict[str, Any]] = field(default_factory=list)
     faithfulness: float | None = None
     notice: str | None = None
+    generated: bool | None = None
+    """llm mode: whether the verifier accepted the generated answer (None: none was made)."""
 
     @property
     def correct(self) -> bool:
@@ -116,12 +128,17 @@ def aggregate(results: list[ItemResult]) -> dict[str, Any]:
         ),
         "abstention_precision": _ratio([not r.answerable for r in abstained]),
         "abstention_recall": _ratio([r.abstained for r in unanswerable]),
+        "false_abstention": _ratio([r.abstained for r in answerable]),
         "latency_p50_ms": _percentile([r.latency_ms for r in results], 0.5),
         "latency_p95_ms": _percentile([r.latency_ms for r in results], 0.95),
     }
     faithful = [r.faithfulness for r in results if r.faithfulness is not None]
     if faithful:
         metrics["faithfulness"] = round(sum(faithful) / len(faithful), 4)
+    attempted = [r for r in results if r.generated is not None]
+    if attempted:
+        metrics["generated_accepted"] = _ratio([bool(r.generated) for r in attempted])
+        metrics["generated_accuracy"] = _ratio([r.correct for r in attempted if r.generated])
     return metrics
 
 

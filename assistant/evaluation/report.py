@@ -16,10 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.evaluation.harness import ConfigurationRun
-from assistant.evaluation.metrics import (
-    LOWER_IS_BETTER,
-    METRICS,
-)
+from assistant.evaluation.metrics import LATENCY_METRICS, LOWER_IS_BETTER, METRICS
 
 SCHEMA = 1
 LATENCY_TOLERANCE = 0.25  # timings vary from run to run; flag only a clear slow-down
@@ -64,6 +61,7 @@ def build_report(
     overrides: dict[str, Any],
     seconds: float,
     primary: str = "full",
+    sample: int | None = None,
 ) -> dict[str, Any]:
     """The report's data; ``runs`` keeps the order the configurations were run in."""
     return {
@@ -75,6 +73,7 @@ def build_report(
         "mode": mode,
         "url": url,
         "limit": limit,
+        "sample": sample,
         "overrides": overrides,
         "seconds": round(seconds, 2),
         "primary": primary,
@@ -102,7 +101,8 @@ def primary_metrics(report: dict[str, Any], split: str = "all") -> dict[str, Any
 def compare(current: dict[str, Any], previous: dict[str, Any]) -> list[dict[str, Any]]:
     """Per metric of the primary run over all items: previous, current, delta, worse or not.
 
-    Any drop in a quality metric is worse; latency only when it grew by more than a quarter.
+    Any drop in a quality metric (any rise in false abstentions) is worse; latency only when
+    it grew by more than a quarter.
     """
     now, before = primary_metrics(current), primary_metrics(previous)
     rows = []
@@ -113,8 +113,10 @@ def compare(current: dict[str, Any], previous: dict[str, Any]) -> list[dict[str,
         delta = None if a is None or b is None else round(b - a, 4)
         if a is None or delta is None:
             worse = False
-        elif metric in LOWER_IS_BETTER:
+        elif metric in LATENCY_METRICS:
             worse = delta > LATENCY_TOLERANCE * a
+        elif metric in LOWER_IS_BETTER:
+            worse = delta > 0
         else:
             worse = delta < 0
         rows.append({"metric": metric, "previous": a, "current": b, "delta": delta, "worse": worse})
@@ -135,10 +137,10 @@ def load_report(path: Path) -> dict[str, Any]:
 
 
 def find_previous(out_dir: Path, report: dict[str, Any]) -> Path | None:
-    """The newest earlier report of the same set, split, mode and limit, if any."""
+    """The newest earlier report of the same set, split, mode, limit and sample, if any."""
     if not out_dir.is_dir():
         return None
-    same = ("question_set", "split", "mode", "limit")
+    same = ("question_set", "split", "mode", "limit", "sample")
     for folder in sorted((p for p in out_dir.iterdir() if p.is_dir()), reverse=True):
         try:
             candidate = load_report(folder)

@@ -47,7 +47,9 @@ def score_answer(
     """
     pairs = [(r["document_id"], r["text"]) for r in retrieved]
     missing = [list(f) for f in item.expected_facts if not fact_present(answer.answer, f)]
-    faithfulness = (answer.signals or {}).get("faithfulness")
+    signals = answer.signals or {}
+    faithfulness = signals.get("faithfulness")
+    generated = signals.get("generated")
     return ItemResult(
         id=item.id,
         split=item.split,
@@ -68,6 +70,7 @@ def score_answer(
         retrieved=[{k: r.get(k) for k in ("rank", "id", "section", "page")} for r in retrieved[:5]],
         faithfulness=None if faithfulness is None else float(faithfulness),
         notice=answer.notice,
+        generated=None if generated is None else bool(generated),
     )
 
 

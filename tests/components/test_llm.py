@@ -17,6 +17,7 @@ from assistant.components.llm import (
     OpenAICompatibleChatModel,
 )
 from assistant.components.local_llm_process import free_loopback_port
+from assistant.settings import LLMSettings
 from tests.support.llm_server import LLMServer
 
 QUESTION = [
@@ -46,6 +47,21 @@ def test_import_is_cheap_and_offline() -> None:
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+
+
+def test_defaults_come_from_the_settings() -> None:
+    """Built without options, or from LLMSettings, the client asks what the settings say."""
+    defaults = LLMSettings()
+    plain = OpenAICompatibleChatModel("http://127.0.0.1:9/v1", "m")
+    assert plain.timeout_s == defaults.timeout_s
+    assert plain._llm.max_tokens == defaults.max_tokens
+    assert plain._llm.temperature == defaults.temperature
+    configured = LLMSettings(
+        base_url="http://127.0.0.1:9/v1", model="m", max_tokens=77, temperature=0.3
+    )
+    built = OpenAICompatibleChatModel.from_settings(configured, timeout_s=3.0)
+    assert (built._llm.max_tokens, built._llm.temperature) == (77, 0.3)
+    assert built.timeout_s == 3.0
 
 
 def test_implements_protocol() -> None:

@@ -146,3 +146,55 @@ def test_overrides_are_validated_and_leave_the_base_unchanged() -> None:
         with_overrides(base, {"retreival": {"mode": "dense"}})
     with pytest.raises(ConfigError, match=r"retrieval\.mode"):
         with_overrides(base, {"retrieval": {"mode": "fuzzy"}})
+
+
+@pytest.mark.slow
+def test_tiers_are_reported_side_by_side(
+    eval_env: Path, small_set: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "reports"
+    assert _eval("--set", small_set, "--out", out, "--tiers", "extractive", "--sample", "3") == 0
+    captured = capsys.readouterr()
+    assert "Tiers side by side (all):" in captured.out
+    assert "| false_abstention" in captured.out
+    folder, report = _only_report(out)
+    assert report["mode"] == "tiers extractive"
+    assert report["sample"] == 3
+    assert report["primary"] == "extractive"
+    run = report["runs"]["extractive"]
+    assert run["metrics"]["all"]["items"] == 3
+    assert run["settings"]["answer"] == {**run["settings"]["answer"], "mode": "extractive"}
+    markdown = (folder / "report.md").read_text(encoding="utf-8")
+    assert "## Tiers side by side" in markdown
+    assert "3 items spread over the split" in markdown
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--tiers", "extractive,writer"], "Unknown tier(s) writer"),
+        (["--tiers", ""], "--tiers takes a comma-separated list"),
+        (["--tiers", "extractive", "--mode", "llm"], "leave out --mode"),
+        (["--tiers", "judge", "--url", "http://127.0.0.1:9"], "leave out --mode"),
+        (["--sample", "0"], "--sample must be at least 1"),
+    ],
+)
+def test_bad_tier_arguments_are_one_clear_line(
+    cli_env: None, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _eval(*args) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_llm_tiers_without_an_endpoint_say_what_to_set(
+    eval_env: Path, small_set: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "reports"
+    assert _eval("--set", small_set, "--out", out, "--tiers", "extractive,judge") == 2
+    captured = capsys.readouterr()
+    assert "ASSISTANT_LLM__BASE_URL" in captured.err
+    assert "extractive:" not in captured.err  # refused before any tier ran
+    assert not out.exists()

@@ -149,3 +149,16 @@ def test_facts_match_whole_words_case_insensitively(
     answer: str, alternatives: tuple[str, ...], present: bool
 ) -> None:
     assert fact_present(answer, alternatives) is present
+
+
+def test_a_sample_is_spread_over_the_categories() -> None:
+    from assistant.evaluation.dataset import evenly_spaced
+
+    heldout = load_question_set(QUESTIONS).split("heldout")
+    sample = evenly_spaced(heldout, 20)
+    assert len(sample) == len({i.id for i in sample}) == 20
+    assert sample == evenly_spaced(heldout, 20)  # the same items on every run
+    share = sum(not i.answerable for i in sample) / len(sample)
+    assert abs(share - sum(not i.answerable for i in heldout) / len(heldout)) < 0.1
+    assert len({i.category for i in sample}) >= len({i.category for i in heldout}) - 3
+    assert evenly_spaced(heldout[:5], 20) == heldout[:5]

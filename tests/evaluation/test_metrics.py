@@ -25,6 +25,7 @@ def _result(
     latency: float = 100.0,
     faithfulness: float | None = None,
     documents: tuple[str, ...] = (),
+    generated: bool | None = None,
 ) -> ItemResult:
     return ItemResult(
         id=id,
@@ -42,6 +43,7 @@ def _result(
         citation_correct=cites_gold,
         latency_ms=latency,
         faithfulness=faithfulness,
+        generated=generated,
     )
 
 
@@ -74,6 +76,7 @@ def test_aggregate_matches_hand_computed_metrics() -> None:
     assert m["citation_correctness"] == round(2 / 3, 4)  # a1, a4 of the answered a1, a2, a4
     assert m["abstention_precision"] == 0.5  # abstained: a3 (wrongly), u1
     assert m["abstention_recall"] == 0.5  # unanswerable: u1 abstained, u2 did not
+    assert m["false_abstention"] == 0.25  # answerable: a3 refused of a1-a4
     assert m["latency_p50_ms"] == 350.0
     assert m["latency_p95_ms"] == 575.0  # 500 + 0.75 * (600 - 500)
     assert m["faithfulness"] == 0.75
@@ -84,6 +87,21 @@ def test_metrics_without_their_items_are_not_measured() -> None:
     assert m["abstention_recall"] is None
     assert "faithfulness" in m
     assert "faithfulness" not in aggregate(RESULTS[4:])
+
+
+def test_generated_answers_accepted_and_their_accuracy() -> None:
+    """Of the generations made, the share shown, and how many of those were right."""
+    results = [
+        _result("g1", True, generated=True),
+        _result("g2", True, missing=True, generated=True),
+        _result("g3", True, generated=False),
+        _result("g4", True, generated=True),
+        _result("x1", True),  # no generation (extractive, abstained or endpoint down)
+    ]
+    m = aggregate(results)
+    assert m["generated_accepted"] == 0.75  # g1, g2, g4 of g1-g4
+    assert m["generated_accuracy"] == round(2 / 3, 4)  # g1, g4 of g1, g2, g4
+    assert "generated_accepted" not in aggregate(RESULTS)
 
 
 def test_breakdown_by_document_counts_an_item_under_each_of_its_documents() -> None:
@@ -112,6 +130,14 @@ def test_gate_names_metrics_below_unmeasured_and_unknown() -> None:
         "latency_p95_ms: times depend on the machine and are not gated",
     ]
     assert check(metrics, {"hit@5": 0.5, "citation_validity": 1.0}) == []
+
+
+def test_false_abstention_is_gated_as_a_maximum() -> None:
+    metrics = aggregate(RESULTS)  # false_abstention 0.25
+    assert check(metrics, {"false_abstention": 0.3}) == []
+    assert [str(f) for f in check(metrics, {"false_abstention": 0.1})] == [
+        "false_abstention = 0.25 > 0.1"
+    ]
 
 
 def test_the_set_has_gate_thresholds_that_name_real_metrics() -> None:
@@ -163,15 +189,17 @@ def _report(**metrics: Any) -> dict[str, Any]:
 
 def test_comparison_flags_lower_quality_and_clearly_higher_latency_as_worse() -> None:
     rows = compare(
-        _report(accuracy=0.8, latency_p50_ms=140.0, latency_p95_ms=110.0),
-        _report(accuracy=0.85, latency_p50_ms=100.0, latency_p95_ms=100.0),
+        _report(accuracy=0.8, false_abstention=0.06, latency_p50_ms=140.0, latency_p95_ms=110.0),
+        _report(accuracy=0.85, false_abstention=0.05, latency_p50_ms=100.0, latency_p95_ms=100.0),
     )
     by_metric = {r["metric"]: r for r in rows}
     assert by_metric["accuracy"]["delta"] == pytest.approx(-0.05)
     assert by_metric["accuracy"]["worse"]
+    assert by_metric["false_abstention"]["worse"]  # more answerable questions refused
     assert by_metric["latency_p50_ms"]["worse"]  # 40 % slower
     assert not by_metric["latency_p95_ms"]["worse"]  # 10 %: run-to-run noise
     better = compare(
-        _report(accuracy=0.9, latency_p50_ms=80.0), _report(accuracy=0.85, latency_p50_ms=100.0)
+        _report(accuracy=0.9, false_abstention=0.04, latency_p50_ms=80.0),
+        _report(accuracy=0.85, false_abstention=0.05, latency_p50_ms=100.0),
     )
     assert not any(r["worse"] for r in better)
