@@ -16,7 +16,7 @@ from assistant.components.embedding import AssistantEmbedding, build_embedder
 from assistant.components.llm import ChatModel, OpenAICompatibleChatModel
 from assistant.index.build import IngestService, IngestSummary
 from assistant.index.store import IndexMissingError, LoadedIndex, load_index
-from assistant.retrieval.hybrid import HybridRetriever
+from assistant.retrieval.hybrid import Filters, HybridRetriever
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
@@ -97,6 +97,30 @@ def load_services(
         judge=build_judge(settings),
     )
     return Services(settings, embedder, index, retriever, answers, ConversationStore())
+
+
+def as_retriever(
+    settings: Settings | None = None,
+    *,
+    filters: Filters | None = None,
+    embedder: AssistantEmbedding | None = None,
+) -> HybridRetriever:
+    """The hybrid retriever over the built index, as a llama-index ``BaseRetriever``.
+
+    For a partner's own llama-index app: ``RetrieverQueryEngine.from_args(
+    assistant.as_retriever(settings), llm=...)``. Settings default to the environment's
+    (``get_settings()``); ``settings.retrieval.top_k`` and ``mode`` steer it. Raises
+    IndexNotReadyError (with what to run) when there is no usable index.
+    """
+    if settings is None:
+        from assistant.settings import get_settings
+
+        settings = get_settings()
+    embedder = embedder or build_embedder(settings.embedding)
+    index = load_index(
+        settings.index.dir, embedder.embedder_id, verify_hashes=settings.index.verify_hashes
+    )
+    return HybridRetriever(index, embedder, settings.retrieval, filters=filters)
 
 
 def build_judge(settings: Settings) -> AnswerabilityJudge | None:
