@@ -188,7 +188,10 @@ def pg_vector_store(url: str, build_id: str | None = None, embed_dim: int = 384)
     from sqlalchemy.ext.asyncio import create_async_engine
 
     build_id = build_id or current_build_id(url)
-    sync_url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    # psycopg2 for the library's sync queries: it binds `SET hnsw.ef_search = :n`
+    # client-side, which psycopg 3's server-side binding refuses
+    sync_url = url.replace("postgresql://", "postgresql+psycopg2://", 1)
+    async_url = url.replace("postgresql://", "postgresql+psycopg://", 1)
     return PGVectorStore(
         table_name=chunk_table(build_id).removeprefix("data_"),
         embed_dim=embed_dim,
@@ -198,5 +201,5 @@ def pg_vector_store(url: str, build_id: str | None = None, embed_dim: int = 384)
         perform_setup=False,
         hnsw_kwargs={"hnsw_ef_search": 100, **{f"hnsw_{k}": v for k, v in HNSW.items()}},
         engine=create_engine(sync_url),
-        async_engine=create_async_engine(sync_url),
+        async_engine=create_async_engine(async_url),
     )
