@@ -25,14 +25,15 @@ def _configure_logging() -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from assistant.cli import load_services_noting_fallback
-    from assistant.index.store import IndexMissingError, pointed_build
+    from assistant.index.store import IndexMissingError
+    from assistant.launcher import serving_build
 
     settings = settings_from_args(args)
     with ExitStack() as stack:
         if args.local_llm:
             _start_local_llm(settings, stack)
         try:
-            pointed_build(settings.index.dir)
+            serving_build(settings)
         except IndexMissingError:
             print("No index yet: building it from the corpus first …", file=sys.stderr)
         services = load_services_noting_fallback(
