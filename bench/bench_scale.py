@@ -205,7 +205,8 @@ def pg_rows(
         db.execute("CREATE EXTENSION IF NOT EXISTS vector")
         db.execute("SET maintenance_work_mem = '1GB'")
         db.execute(
-            f"CREATE TABLE chunks (id INT PRIMARY KEY, text TEXT, embedding VECTOR({vectors.shape[1]}),"
+            "CREATE TABLE chunks (id INT PRIMARY KEY, text TEXT, "
+            f"embedding VECTOR({vectors.shape[1]}),"
             " tsv TSVECTOR GENERATED ALWAYS AS (to_tsvector('norwegian', text)) STORED)"
         )
         began = time.perf_counter()
