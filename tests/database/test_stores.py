@@ -111,3 +111,32 @@ def test_an_unreachable_database_says_what_to_check(tmp_path) -> None:  # type: 
     store = key_store(_settings(url))
     with pytest.raises(KeyStoreUnavailableError, match="ASSISTANT_DATABASE__URL"):
         store.list_keys()
+
+
+def test_chat_feedback_of_two_replicas_is_exported_from_one_table(database_url: str) -> None:
+    import os
+    import subprocess
+    import sys
+    from types import SimpleNamespace
+
+    from ui.app import _feedback_provider
+
+    replicas = [
+        _feedback_provider(lambda: SimpleNamespace(settings=_settings(database_url)), None)  # type: ignore[arg-type, return-value]
+        for _ in range(2)
+    ]
+    for n, get_feedback in enumerate(replicas):
+        get_feedback().add(Feedback("up", f"Spørsmål {n}", "Svar", source="chat"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env["ASSISTANT_DATABASE__URL"] = database_url
+    exported = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "feedback", "export", "--format", "jsonl"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert [json.loads(line)["question"] for line in exported.splitlines()] == [
+        "Spørsmål 0",
+        "Spørsmål 1",
+    ]
