@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from assistant.api.errors import ApiError
+from assistant.components.database import DatabaseError
 from assistant.index.store import (
     IndexDamagedError,
     IndexMismatchError,
@@ -97,6 +98,9 @@ class ServicesHolder:
         except IndexNotReadyError as exc:
             self._problem = _problem(exc)
             log.warning("Serving without an index: %s", exc)
+        except DatabaseError as exc:  # the watcher tries again every database.poll_s
+            self._problem = str(exc)
+            log.error("Serving without an index: %s", exc)
 
     def reload(self) -> ReloadResult:
         """Swap in the build that is current on disk, unless it is the one already served.

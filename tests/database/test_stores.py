@@ -140,3 +140,20 @@ def test_chat_feedback_of_two_replicas_is_exported_from_one_table(database_url: 
         "Spørsmål 0",
         "Spørsmål 1",
     ]
+
+
+def test_a_server_whose_database_is_down_answers_503_saying_so(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from assistant.api.app import create_app
+
+    url = f"postgresql://nobody@/none?host={tmp_path}&connect_timeout=1"
+    settings = _settings(url)
+    settings.index.dir = tmp_path / "index"
+    with TestClient(create_app(settings), base_url="http://localhost") as client:
+        ready = client.get("/readyz")
+        assert ready.status_code == 503
+        assert "ASSISTANT_DATABASE__URL" in ready.text
+        refused = client.get("/v1/goals")
+        assert refused.status_code == 503
+        assert refused.json()["error"]["code"] == "database_unavailable"
