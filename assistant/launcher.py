@@ -17,8 +17,8 @@ from assistant.components.embedding import AssistantEmbedding, build_embedder
 from assistant.components.llm import ChatModel, OpenAICompatibleChatModel
 from assistant.index.build import IngestService, IngestSummary
 from assistant.index.catalogue import Catalogue
-from assistant.index.store import IndexMissingError, LoadedIndex, load_index
-from assistant.retrieval.hybrid import HybridRetriever
+from assistant.index.store import IndexMissingError, LoadedIndex, load_index, pointed_build
+from assistant.retrieval.hybrid import Filters, HybridRetriever
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
@@ -67,7 +67,44 @@ def ingest(
         keep_builds=settings.index.keep_builds,
         progress=progress,
     )
-    return service.run()
+    summary = service.run()
+    if url := settings.database.dsn():
+        from assistant.index.pg_store import publish_build
+
+        publish_build(url, summary.build, settings.index.keep_builds, settings.database.pool_size)
+    return summary
+
+
+def load_current_index(
+    settings: Settings, embedder_id: str | None, fallback: bool = True
+) -> LoadedIndex:
+    """The build in service: the database's current build with a database URL, else the
+    disk build ``index.dir/CURRENT`` names (an older one standing in if it is damaged)."""
+    if url := settings.database.dsn():
+        from assistant.index.pg_store import load_pg_index
+
+        return load_pg_index(
+            url,
+            settings.index.dir / "db-builds",
+            embedder_id,
+            verify_hashes=settings.index.verify_hashes,
+            pool_size=settings.database.pool_size,
+        )
+    return load_index(
+        settings.index.dir,
+        embedder_id,
+        verify_hashes=settings.index.verify_hashes,
+        fallback=fallback,
+    )
+
+
+def serving_build(settings: Settings) -> str:
+    """The name of the build that is current now (IndexMissingError when there is none)."""
+    if url := settings.database.dsn():
+        from assistant.index.pg_store import current_build_id
+
+        return current_build_id(url, settings.database.pool_size)
+    return pointed_build(settings.index.dir).name
 
 
 def load_services(
@@ -76,21 +113,19 @@ def load_services(
     build_if_missing: bool = False,
     progress: Callable[[int, str], Any] | None = None,
     fallback: bool = True,
+    conversations: ConversationStore | None = None,
 ) -> Services:
     """Load the index (building it first if asked and missing) and the services on it.
 
     A damaged build in service is passed over for an older one that verifies when
     ``fallback`` (``services.index.fallback_notice`` says so); else IndexDamagedError.
+    ``conversations`` defaults to an in-memory store (``assistant.database`` picks the
+    shared one for a server).
     """
     embedder = embedder or build_embedder(settings.embedding)
 
     def load() -> LoadedIndex:
-        return load_index(
-            settings.index.dir,
-            embedder.embedder_id,
-            verify_hashes=settings.index.verify_hashes,
-            fallback=fallback,
-        )
+        return load_current_index(settings, embedder.embedder_id, fallback)
 
     try:
         index = load()
@@ -108,7 +143,36 @@ def load_services(
         max_question_chars=settings.server.max_question_chars,
         judge=build_judge(settings),
     )
-    return Services(settings, embedder, index, retriever, answers, ConversationStore())
+    return Services(
+        settings,
+        embedder,
+        index,
+        retriever,
+        answers,
+        conversations if conversations is not None else ConversationStore(),
+    )
+
+
+def as_retriever(
+    settings: Settings | None = None,
+    *,
+    filters: Filters | None = None,
+    embedder: AssistantEmbedding | None = None,
+) -> HybridRetriever:
+    """The hybrid retriever over the built index, as a llama-index ``BaseRetriever``.
+
+    For a partner's own llama-index app: ``RetrieverQueryEngine.from_args(
+    assistant.as_retriever(settings), llm=...)``. Settings default to the environment's
+    (``get_settings()``); ``settings.retrieval.top_k`` and ``mode`` steer it. Raises
+    IndexNotReadyError (with what to run) when there is no usable index.
+    """
+    if settings is None:
+        from assistant.settings import get_settings
+
+        settings = get_settings()
+    embedder = embedder or build_embedder(settings.embedding)
+    index = load_current_index(settings, embedder.embedder_id)
+    return HybridRetriever(index, embedder, settings.retrieval, filters=filters)
 
 
 def build_judge(settings: Settings) -> AnswerabilityJudge | None:

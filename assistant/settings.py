@@ -177,6 +177,28 @@ class ServerSettings(BaseModel):
     )
 
 
+class DatabaseSettings(BaseModel):
+    url: SecretStr | None = Field(
+        None,
+        description=(
+            "PostgreSQL (≥ 15, with pgvector) shared by every replica, e.g. "
+            "postgresql://user:pass@db:5432/assistant: the index, API keys, feedback, "
+            "conversations and rate limits then live there. Unset: index on disk, SQLite "
+            "and memory, as for one machine."
+        ),
+    )
+    pool_size: int = Field(4, ge=1, description="Connections each process keeps open.")
+    poll_s: float = Field(
+        5.0,
+        gt=0,
+        description="How often a server checks the database for a new current index build.",
+    )
+
+    def dsn(self) -> str | None:
+        """The URL when one is set (the switch to the shared database), else None."""
+        return self.url.get_secret_value() or None if self.url is not None else None
+
+
 class Settings(BaseSettings):
     """All configuration, grouped by the part of the pipeline it steers."""
 
@@ -192,6 +214,7 @@ class Settings(BaseSettings):
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
 
 
 @lru_cache(maxsize=1)

@@ -17,6 +17,15 @@ mkdir -p index/cache
 cp -n .pytest_cache/d/e5-embedding-cache/*.npz index/cache/ 2>/dev/null || true
 assistant ingest
 assistant eval --gate --split all
+# The same gate on the shared-database backend: a private PostgreSQL with pgvector
+# (pgserver), the index published into it, the answers served from it.
+(
+  db_dir="$(mktemp -d)"
+  trap 'ASSISTANT_LOCAL_DB_DIR="$db_dir" bash scripts/local-db.sh stop; rm -rf "$db_dir"' EXIT
+  eval "$(ASSISTANT_LOCAL_DB_DIR="$db_dir" bash scripts/local-db.sh)"
+  assistant ingest
+  assistant eval --gate --split all
+)
 # The judge tier: the local model (xllamacpp + Qwen2.5-Coder-1.5B) judges whether the
 # reader's quotes answer each held-out question; gated on its own floors.
 assistant llm pull

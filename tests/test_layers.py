@@ -14,7 +14,14 @@ import pytest
 
 # Highest first: a layer may import the layers below it, never those above.
 LAYERS: list[grimp.Layer | str] = [
-    grimp.Layer("assistant.api", "assistant.cli", "assistant.evaluation", "ui", independent=False),
+    grimp.Layer(
+        "assistant.api",
+        "assistant.cli",
+        "assistant.database",
+        "assistant.evaluation",
+        "ui",
+        independent=False,
+    ),
     grimp.Layer("assistant.launcher", "assistant.feedback"),
     "assistant.answer",
     "assistant.retrieval",

@@ -137,7 +137,9 @@ def _feedback_provider(
     def get_feedback() -> FeedbackStore:
         with lock:
             if not built:
-                built.append(FeedbackStore.in_folder(get_services().settings.server.data_dir))
+                from assistant.database import feedback_store
+
+                built.append(feedback_store(get_services().settings))
             return built[0]
 
     return get_feedback

@@ -59,11 +59,16 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 
 def cmd_feedback_export(args: argparse.Namespace) -> int:
+    from assistant.database import feedback_store
     from assistant.feedback import FeedbackError, FeedbackStore
     from assistant.settings import get_settings
 
-    data_dir = Path(args.data_dir) if args.data_dir else get_settings().server.data_dir
-    store = FeedbackStore.in_folder(data_dir)
+    settings = get_settings()
+    if args.data_dir:
+        settings = settings.model_copy(
+            update={"server": settings.server.model_copy(update={"data_dir": Path(args.data_dir)})}
+        )
+    store: FeedbackStore = feedback_store(settings)
     fmt = args.format
     if fmt is None:
         fmt = "jsonl" if args.output and args.output.endswith((".jsonl", ".ndjson")) else "csv"

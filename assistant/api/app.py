@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -29,9 +30,9 @@ from assistant.api.middleware import (
     HostCheckMiddleware,
 )
 from assistant.api.openapi import install_openapi
-from assistant.api.ratelimit import RateLimiter
 from assistant.api.routers import admin, ask, documents, goals, health, openai_compat, search
-from assistant.api.security import KeyStore, allowed_hosts, open_access
+from assistant.api.security import allowed_hosts, open_access
+from assistant.database import key_store, rate_limiter
 from assistant.launcher import Services
 from assistant.settings import Settings
 
@@ -86,18 +87,24 @@ def create_app(
     state = ApiState(
         settings=settings,
         holder=holder,
-        keys=KeyStore(settings.server.data_dir),
-        limiter=RateLimiter(settings.server.rate_limit_per_minute),
+        keys=key_store(settings),
+        limiter=rate_limiter(settings, settings.server.rate_limit_per_minute, "requests"),
         open_access=open_access(settings.server),
         answer_workers=answer_workers or settings.server.answer_threads or DEFAULT_ANSWER_WORKERS,
-        failed_keys=RateLimiter(settings.server.failed_auth_per_minute),
+        failed_keys=rate_limiter(settings, settings.server.failed_auth_per_minute, "failed_keys"),
     )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if holder.services is None:
             await to_thread.run_sync(holder.load, build_if_missing)
-        yield
+        stop = threading.Event()
+        if settings.database.dsn():  # replicas take up a build made current anywhere
+            threading.Thread(target=holder.watch, args=(stop,), daemon=True).start()
+        try:
+            yield
+        finally:
+            stop.set()
 
     # Swagger UI and ReDoc from files in the fastapi-offline package: /docs works offline.
     app = FastAPIOffline(

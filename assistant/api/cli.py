@@ -25,14 +25,15 @@ def _configure_logging() -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from assistant.cli import load_services_noting_fallback
-    from assistant.index.store import IndexMissingError, pointed_build
+    from assistant.index.store import IndexMissingError
+    from assistant.launcher import serving_build
 
     settings = settings_from_args(args)
     with ExitStack() as stack:
         if args.local_llm:
             _start_local_llm(settings, stack)
         try:
-            pointed_build(settings.index.dir)
+            serving_build(settings)
         except IndexMissingError:
             print("No index yet: building it from the corpus first …", file=sys.stderr)
         services = load_services_noting_fallback(
@@ -64,14 +65,15 @@ def _serve(settings: Any, services: Any, args: argparse.Namespace) -> None:
 
     from assistant.api.app import create_app
     from assistant.api.holder import WARM_UP_QUESTION
-    from assistant.api.security import KeyStore, open_access
+    from assistant.api.security import open_access
+    from assistant.database import key_store
 
     server = settings.server
     services.answers.answer(WARM_UP_QUESTION)  # the first request should not pay for warm-up
     _configure_logging()
     if open_access(server):
         print(f"Open access: no API key needed on {server.host}.", file=sys.stderr)
-    elif not [k for k in KeyStore(server.data_dir).list_keys() if k.revoked_at is None]:
+    elif not [k for k in key_store(settings).list_keys() if k.revoked_at is None]:
         print(
             "API keys are required but none exist: create one with "
             "`assistant keys create --name …`.",
@@ -83,9 +85,10 @@ def _serve(settings: Any, services: Any, args: argparse.Namespace) -> None:
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
-    from assistant.api.security import KeyStore, KeyStoreError
+    from assistant.api.security import KeyStoreError
+    from assistant.database import key_store
 
-    store = KeyStore(settings_from_args(args).server.data_dir)
+    store = key_store(settings_from_args(args))
     try:
         if args.keys_command == "create":
             key = store.create(args.name, admin=args.admin)

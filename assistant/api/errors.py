@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.answer.service import ModeUnavailableError, QuestionError
+from assistant.components.database import DatabaseError
 from assistant.components.llm import LLMUnavailableError
 from assistant.retrieval.hybrid import FilterError
 
@@ -147,6 +148,16 @@ async def _llm_unavailable(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.error("%s", exc)  # the message names what to check, never the URL's password
+    return error_response(
+        503,
+        "database_unavailable",
+        "The shared database cannot be reached right now. Try again later; the "
+        "administrator has been told in the log.",
+    )
+
+
 async def _internal(request: Request, exc: Exception) -> JSONResponse:
     log.error("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(
@@ -163,4 +174,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(FilterError, _mapped(422, "invalid_filter"))
     app.add_exception_handler(ModeUnavailableError, _mapped(422, "mode_unavailable"))
     app.add_exception_handler(LLMUnavailableError, _llm_unavailable)
+    app.add_exception_handler(DatabaseError, _database_unavailable)
     app.add_exception_handler(Exception, _internal)

@@ -15,14 +15,14 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from assistant.api.errors import ApiError
+from assistant.components.database import DatabaseError
 from assistant.index.store import (
     IndexDamagedError,
     IndexMismatchError,
     IndexMissingError,
     IndexNotReadyError,
-    pointed_build,
 )
-from assistant.launcher import Services, load_services
+from assistant.launcher import Services, load_services, serving_build
 from assistant.settings import Settings
 
 log = logging.getLogger("assistant.api")
@@ -53,6 +53,14 @@ class ServicesHolder:
 
     def __init__(self, settings: Settings, services: Services | None = None):
         self.settings = settings
+        self._shared_conversations = None
+        if settings.database.dsn():
+            # replicas share conversations through the database, whoever loaded the services
+            from assistant.database import conversation_store
+
+            self._shared_conversations = conversation_store(settings)
+            if services is not None:
+                services = dataclasses.replace(services, conversations=self._shared_conversations)
         self._services = services
         self._problem = NOT_READY
         self._reload_lock = threading.Lock()
@@ -78,7 +86,10 @@ class ServicesHolder:
         """
         try:
             services = load_services(
-                self.settings, build_if_missing=build_if_missing, progress=progress
+                self.settings,
+                build_if_missing=build_if_missing,
+                progress=progress,
+                conversations=self._shared_conversations,
             )
             services.answers.answer(WARM_UP_QUESTION)
             self._services = services
@@ -87,6 +98,9 @@ class ServicesHolder:
         except IndexNotReadyError as exc:
             self._problem = _problem(exc)
             log.warning("Serving without an index: %s", exc)
+        except DatabaseError as exc:  # the watcher tries again every database.poll_s
+            self._problem = str(exc)
+            log.error("Serving without an index: %s", exc)
 
     def reload(self) -> ReloadResult:
         """Swap in the build that is current on disk, unless it is the one already served.
@@ -97,12 +111,12 @@ class ServicesHolder:
         with self._reload_lock:
             old = self._services
             try:
-                build = pointed_build(self.settings.index.dir)
+                build = serving_build(self.settings)
             except IndexMissingError as exc:
                 raise ApiError(409, "index_missing", NOT_READY) from exc
             previous = old.index.path.name if old is not None else None
-            if old is not None and build.resolve() == old.index.path.resolve():
-                return ReloadResult("unchanged", build.name, previous, *_size(old))
+            if old is not None and build == old.index.path.name:
+                return ReloadResult("unchanged", build, previous, *_size(old))
             try:
                 new = load_services(
                     self.settings, embedder=old.embedder if old else None, fallback=False
@@ -124,6 +138,25 @@ class ServicesHolder:
             self._services = new
             log.info("Reloaded the index: %s → %s", previous, new.index.path.name)
             return ReloadResult("reloaded", new.index.path.name, previous, *_size(new))
+
+    def watch(self, stop: threading.Event) -> None:
+        """Until ``stop`` is set: every ``database.poll_s`` take up a new current build.
+
+        For servers sharing a database: an ingest on any host makes its build current,
+        and every replica loads it (as ``POST /v1/admin/reload`` does) without a restart.
+        """
+        while not stop.wait(self.settings.database.poll_s):
+            try:
+                if self._services is None:
+                    self.load()
+                else:
+                    result = self.reload()
+                    if result.status == "reloaded":
+                        log.info("Took up the new current build %s", result.build)
+            except ApiError as exc:
+                log.warning("The new current build was not taken up: %s", exc.message)
+            except Exception:
+                log.exception("Checking the database for a new index build failed")
 
 
 def _code(exc: IndexNotReadyError) -> str:

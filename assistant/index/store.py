@@ -37,9 +37,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from llama_index.core.schema import TextNode
+from llama_index.core.vector_stores.types import BasePydanticVectorStore
 
 from assistant.index.bm25 import BM25Index
 from assistant.index.integrity import MANIFEST, BuildDamagedError, list_files, verify_files
+from assistant.index.nodes import chunk_node, sentence_node
 from assistant.ingest.chunking import Chunk
 from assistant.ingest.document import Document
 from assistant.ingest.evidence import EvidenceUnit
@@ -80,7 +83,9 @@ class LoadedIndex:
 
     path: Path
     manifest: dict[str, Any]
-    vectors: Any  # faiss.Index
+    vector_store: BasePydanticVectorStore
+    """The chunk vectors behind llama-index's vector-store interface (FaissVectorStore on
+    disk); node ids are chunk positions, as in ``chunks``."""
     bm25: BM25Index
     chunks: list[Chunk]
     documents: dict[str, Document]
@@ -90,6 +95,24 @@ class LoadedIndex:
     evidence: list[EvidenceUnit]
     passed_over: BuildDamagedError | None = None
     """The damaged build in service that this older build stands in for, if any."""
+
+    @property
+    def vectors(self) -> Any:
+        """The FAISS index under the vector store (``ntotal``, ``search``, ``reconstruct``)."""
+        return self.vector_store.client
+
+    def chunk_nodes(self) -> list[TextNode]:
+        """Every chunk as a llama-index node, in index order (see ``index.nodes``)."""
+        return [chunk_node(c, self.documents.get(c.document_id)) for c in self.chunks]
+
+    def sentence_nodes(self) -> list[TextNode]:
+        """Every sentence unit as a llama-index node, a child of its chunk's node."""
+        nodes = []
+        for position, unit in enumerate(self.sentences):
+            chunk = self.chunks[unit.chunk]
+            text = self.documents[chunk.document_id].text[unit.start : unit.end]
+            nodes.append(sentence_node(unit, position, chunk, text))
+        return nodes
 
     @property
     def fallback_notice(self) -> str | None:
@@ -120,18 +143,13 @@ def write_build(
     keep_builds: int = 2,
 ) -> Path:
     """Write a complete build beside the current one, then put it in service atomically."""
-    import faiss
-
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     # nanoseconds since the epoch, zero-padded: names sort in build order
     name = f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns():020d}-{os.getpid()}"
     partial = builds / f".{name}.partial"
     partial.mkdir()
-    faiss_index = faiss.IndexFlatIP(vectors.shape[1])
-    if len(vectors):
-        faiss_index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    faiss.write_index(faiss_index, str(partial / "vectors.faiss"))
+    faiss_vector_store(vectors).persist(str(partial / "vectors.faiss"))
     bm25.save(partial / "bm25")
     with (partial / "chunks.jsonl").open("w", encoding="utf-8") as out:
         for chunk in chunks:
@@ -153,6 +171,21 @@ def write_build(
     os.replace(pointer, index_dir / "CURRENT")
     _prune(builds, keep=keep_builds, current=name)
     return final
+
+
+def faiss_vector_store(vectors: np.ndarray) -> BasePydanticVectorStore:
+    """llama-index's FaissVectorStore over an exact inner-product index of ``vectors``.
+
+    Exact search (``IndexFlatIP``): the retriever scores every chunk, and at this
+    corpus size (hundreds of chunks) exact search takes well under a millisecond.
+    """
+    import faiss
+    from llama_index.vector_stores.faiss import FaissVectorStore
+
+    faiss_index = faiss.IndexFlatIP(vectors.shape[1])
+    if len(vectors):
+        faiss_index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return FaissVectorStore(faiss_index=faiss_index)
 
 
 def _prune(builds: Path, keep: int, current: str) -> None:
@@ -263,7 +296,7 @@ def _reading(build: Path, name: str) -> Iterator[None]:
 
 
 def _load_build(build: Path, embedder_id: str | None, verify_hashes: bool) -> LoadedIndex:
-    import faiss
+    from llama_index.vector_stores.faiss import FaissVectorStore
 
     with _reading(build, MANIFEST):
         manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
@@ -272,7 +305,7 @@ def _load_build(build: Path, embedder_id: str | None, verify_hashes: bool) -> Lo
     check_manifest(manifest, embedder_id)
     verify_files(build, manifest, hashes=verify_hashes)
     with _reading(build, "vectors.faiss"):
-        vectors = faiss.read_index(str(build / "vectors.faiss"))
+        vectors = FaissVectorStore.from_persist_path(str(build / "vectors.faiss"))
     with _reading(build, "chunks.jsonl"), (build / "chunks.jsonl").open(encoding="utf-8") as lines:
         chunks = [Chunk(**json.loads(line)) for line in lines if line.strip()]
     with _reading(build, "documents.json"):
@@ -295,7 +328,7 @@ def _load_build(build: Path, embedder_id: str | None, verify_hashes: bool) -> Lo
     ) as lines:
         evidence = [EvidenceUnit.from_dict(json.loads(line)) for line in lines if line.strip()]
     if (
-        vectors.ntotal != len(chunks)
+        vectors.client.ntotal != len(chunks)
         or bm25.size != len(chunks)
         or len(units) != len(sentence_vectors)
     ):

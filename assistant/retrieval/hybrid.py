@@ -3,6 +3,10 @@
 Reciprocal-rank fusion uses only ranks, so the two rankers' incomparable
 score scales never need calibrating against each other; the raw dense and
 BM25 scores stay on each hit for the answerer's abstention decision.
+
+The retriever is a llama-index ``BaseRetriever``: ``retrieve("…")`` gives
+``NodeWithScore``s (chunk nodes, see ``index.nodes``) for any llama-index query
+engine; the answer service uses :meth:`HybridRetriever.search` for the raw scores.
 """
 
 from __future__ import annotations
@@ -11,8 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from llama_index.core.base.base_retriever import BaseRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle
+from llama_index.core.vector_stores.types import VectorStoreQuery
 
 from assistant.components.embedding import AssistantEmbedding
+from assistant.index.nodes import chunk_node
 from assistant.index.store import LoadedIndex
 from assistant.ingest.chunking import Chunk
 from assistant.language import Language, detect_language
@@ -64,12 +72,23 @@ class ScoredChunk:
         }
 
 
-class HybridRetriever:
-    """Ranks the index's chunks for a query."""
+class HybridRetriever(BaseRetriever):
+    """Ranks the index's chunks for a query.
+
+    As a llama-index retriever it returns the top ``settings.top_k`` chunks in
+    ``settings.mode``, restricted by ``filters``; it embeds the query itself (e5's
+    query mode), so a ``QueryBundle``'s own embedding is not used.
+    """
 
     def __init__(
-        self, index: LoadedIndex, embedder: AssistantEmbedding, settings: RetrievalSettings
+        self,
+        index: LoadedIndex,
+        embedder: AssistantEmbedding,
+        settings: RetrievalSettings,
+        filters: Filters | None = None,
     ):
+        super().__init__()
+        self.filters = filters
         self.index = index
         self.embedder = embedder
         self.settings = settings
@@ -114,11 +133,16 @@ class HybridRetriever:
         """Cosine similarity of the query to every chunk (FAISS inner product)."""
         if query_vector is None:
             query_vector = self.embedder.embed_queries([query])[0]
-        vector = np.ascontiguousarray(query_vector, dtype=np.float32).reshape(1, -1)
-        total = self.index.vectors.ntotal
-        scores, ids = self.index.vectors.search(vector, total)
+        total = len(self.index.chunks)
+        result = self.index.vector_store.query(
+            VectorStoreQuery(
+                query_embedding=np.asarray(query_vector, dtype=np.float32).tolist(),
+                similarity_top_k=total,
+            )
+        )
         out = np.zeros(total, dtype=np.float32)
-        out[ids[0]] = scores[0]
+        if result.ids:
+            out[np.asarray(result.ids, dtype=np.int64)] = result.similarities or []
         return out
 
     def sentence_scores(self, query_vector: np.ndarray) -> np.ndarray:
@@ -180,6 +204,17 @@ class HybridRetriever:
         return [
             ScoredChunk(self.index.chunks[i], float(fused[i]), float(dense[i]), float(bm25[i]), r)
             for r, i in enumerate(order, start=1)
+        ]
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        """llama-index's entry point: the top chunks as nodes, scored by the fused score."""
+        hits = self.search(query_bundle.query_str, filters=self.filters)
+        return [
+            NodeWithScore(
+                node=chunk_node(h.chunk, self.index.documents.get(h.chunk.document_id)),
+                score=h.score,
+            )
+            for h in hits
         ]
 
     def _rrf(self, mask: np.ndarray, *rankings: tuple[np.ndarray, float, bool]) -> np.ndarray:

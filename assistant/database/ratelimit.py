@@ -1,0 +1,74 @@
+"""Rate limits in PostgreSQL: one token bucket per caller for all replicas together."""
+
+from __future__ import annotations
+
+import random
+
+from assistant.api.ratelimit import RateLimiter
+from assistant.components.database import connect
+
+PRUNE_EVERY = 1000
+"""About one call in this many removes the buckets that are full again (nothing to keep)."""
+
+_TAKE = """
+INSERT INTO rate_buckets (scope, caller, tokens, updated_at)
+VALUES (%(scope)s, %(caller)s, %(capacity)s, clock_timestamp())
+ON CONFLICT (scope, caller) DO NOTHING
+"""
+_LOCK = """
+SELECT LEAST(%(capacity)s, tokens + EXTRACT(EPOCH FROM now - updated_at) * %(rate)s), now
+FROM rate_buckets, clock_timestamp() AS now WHERE scope = %(scope)s AND caller = %(caller)s
+FOR UPDATE OF rate_buckets
+"""
+_SET = """
+UPDATE rate_buckets SET tokens = %(tokens)s, updated_at = %(now)s
+WHERE scope = %(scope)s AND caller = %(caller)s
+"""
+_PEEK = """
+SELECT LEAST(%(capacity)s, tokens + EXTRACT(EPOCH FROM clock_timestamp() - updated_at) * %(rate)s)
+FROM rate_buckets WHERE scope = %(scope)s AND caller = %(caller)s
+"""
+
+
+class PostgresRateLimiter(RateLimiter):
+    """The same token bucket as :class:`RateLimiter`, kept in the ``rate_buckets`` table.
+
+    One short transaction per request (the bucket's row lock orders replicas), timed by the
+    database's clock so replicas' clocks never disagree.
+    """
+
+    def __init__(self, url: str, per_minute: int, scope: str, pool_size: int = 4):
+        super().__init__(per_minute)
+        self.url = url
+        self.scope = scope
+        self.pool_size = pool_size
+
+    def _params(self, caller: str) -> dict[str, object]:
+        return {"scope": self.scope, "caller": caller, "capacity": self.capacity, "rate": self.rate}
+
+    def peek(self, caller: str) -> float:
+        with connect(self.url, self.pool_size) as db:
+            row = db.execute(_PEEK, self._params(caller)).fetchone()
+        tokens = self.capacity if row is None else float(row[0])
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
+
+    def acquire(self, caller: str) -> float:
+        params = self._params(caller)
+        with connect(self.url, self.pool_size) as db:
+            db.execute(_TAKE, params)
+            tokens, now = db.execute(_LOCK, params).fetchone()
+            tokens = float(tokens)
+            wait = 0.0
+            if tokens >= 1.0:
+                tokens -= 1.0
+            else:
+                wait = (1.0 - tokens) / self.rate
+            db.execute(_SET, {**params, "tokens": tokens, "now": now})
+            if random.random() < 1 / PRUNE_EVERY:
+                db.execute(
+                    "DELETE FROM rate_buckets WHERE scope = %(scope)s AND tokens "
+                    "+ EXTRACT(EPOCH FROM clock_timestamp() - updated_at) * %(rate)s "
+                    ">= %(capacity)s",
+                    params,
+                )
+        return wait

@@ -1,0 +1,309 @@
+"""How cost grows with the corpus: dense and full-text search at 10 k, 100 k, 1 M chunks.
+
+A synthetic corpus grown from the real index: each vector is a real sentence or chunk
+vector of the built index plus Gaussian noise, normalised (clusters like real text, not
+the uniform sphere that no ANN index can search); each text is three real sentences
+drawn at random. Queries are held-out perturbed real vectors (dense) and the evaluation
+set's questions (full text). For every size it prints one row per engine:
+
+* build time, memory (the index's own bytes, FAISS: serialized size; pgvector: the
+  relation sizes PostgreSQL reports), on-disk size;
+* search p50/p95 (ms, one query at a time, one thread) and recall@10 against exact search;
+* FAISS flat (exact), FAISS HNSW (M=32, efSearch 128), "auto" (flat below
+  ``--ann-from`` chunks, HNSW from there), pgvector HNSW (m=16, ef_construction=64,
+  ef_search 100; a private pgserver PostgreSQL), bm25s with the index's Norwegian
+  analyzer, PostgreSQL full text (``norwegian``, GIN, ``ts_rank_cd``), and hybrid (ANN
+  top 40 + BM25 top 40, reciprocal-rank fusion) for FAISS HNSW + bm25s and for pgvector +
+  PostgreSQL full text.
+
+    python bench/bench_scale.py [--sizes 10000 100000 1000000] [--queries 200]
+        [--skip-pg-from 1000000] [--ann-from 50000]
+
+Needs a built index (``assistant ingest``) and the ``postgres`` extra for the pgvector
+rows. Figures are for the machine it runs on; never gate on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.components.embedding import build_embedder
+from assistant.evaluation.dataset import load_question_set
+from assistant.index.bm25 import BM25Index
+from assistant.index.store import load_index
+from assistant.settings import get_settings
+
+K = 10
+CANDIDATES = 40
+RRF_K = 10
+
+
+def pct(values: list[float]) -> tuple[float, float]:
+    a = np.array(values) * 1000
+    return float(np.percentile(a, 50)), float(np.percentile(a, 95))
+
+
+def row(
+    size: int,
+    engine: str,
+    build_s: float,
+    mem: float,
+    disk: float,
+    lat: list[float],
+    recall: float | None,
+) -> None:
+    p50, p95 = pct(lat)
+    rec = f"{recall:.3f}" if recall is not None else "–"
+    print(
+        f"| {size:>9,} | {engine:<24} | {build_s:8.1f} | {mem / 2**20:8.1f} | "
+        f"{disk / 2**20:8.1f} | {p50:7.2f} | {p95:7.2f} | {rec:>6} |",
+        flush=True,
+    )
+
+
+def synthetic(index: Any, size: int, rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
+    base = np.vstack(
+        [index.vectors.reconstruct_n(0, index.vectors.ntotal), index.sentence_vectors]
+    ).astype(np.float32)
+    picks = rng.integers(0, len(base), size)
+    vectors = base[picks] + rng.normal(0, 0.35 / np.sqrt(base.shape[1]), (size, base.shape[1]))
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    sentences = [
+        index.documents[index.chunks[u.chunk].document_id].text[u.start : u.end]
+        for u in index.sentences
+    ]
+    pick = rng.integers(0, len(sentences), (size, 3))
+    texts = [" ".join(sentences[j] for j in three) for three in pick]
+    return vectors, texts
+
+
+def queries(index: Any, n: int, rng: np.random.Generator) -> np.ndarray:
+    base = index.sentence_vectors[rng.integers(0, len(index.sentence_vectors), n)]
+    q = base + rng.normal(0, 0.35 / np.sqrt(base.shape[1]), base.shape)
+    return (q / np.linalg.norm(q, axis=1, keepdims=True)).astype(np.float32)
+
+
+def timed(func: Callable[[], Any]) -> tuple[float, Any]:
+    began = time.perf_counter()
+    out = func()
+    return time.perf_counter() - began, out
+
+
+def recall_at_k(found: list[list[int]], exact: np.ndarray) -> float:
+    return float(
+        np.mean([len(set(f[:K]) & set(e[:K])) / K for f, e in zip(found, exact, strict=True)])
+    )
+
+
+def faiss_rows(size: int, vectors: np.ndarray, qs: np.ndarray, ann_from: int) -> dict[str, Any]:
+    import faiss
+
+    faiss.omp_set_num_threads(1)
+    tmp = Path(tempfile.mkdtemp())
+    flat = faiss.IndexFlatIP(vectors.shape[1])
+    build_flat, _ = timed(lambda: flat.add(vectors))
+    faiss.write_index(flat, str(tmp / "flat.faiss"))
+    flat_disk = (tmp / "flat.faiss").stat().st_size
+    lat, exact = [], []
+    for q in qs:
+        t, (_, ids) = timed(lambda q=q: flat.search(q[None, :], CANDIDATES))
+        lat.append(t)
+        exact.append(ids[0])
+    exact_a = np.array(exact)
+    row(size, "FAISS flat (exact)", build_flat, flat_disk, flat_disk, lat, 1.0)
+    flat_lat = lat
+
+    faiss.omp_set_num_threads(os.cpu_count() or 1)  # building may use every core
+    hnsw = faiss.IndexHNSWFlat(vectors.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
+    hnsw.hnsw.efConstruction = 80
+    build_hnsw, _ = timed(lambda: hnsw.add(vectors))
+    faiss.omp_set_num_threads(1)
+    hnsw.hnsw.efSearch = 128
+    faiss.write_index(hnsw, str(tmp / "hnsw.faiss"))
+    hnsw_disk = (tmp / "hnsw.faiss").stat().st_size
+    lat, found = [], []
+    for q in qs:
+        t, (_, ids) = timed(lambda q=q: hnsw.search(q[None, :], CANDIDATES))
+        lat.append(t)
+        found.append(list(ids[0]))
+    hnsw_recall = recall_at_k(found, exact_a)
+    row(size, "FAISS HNSW (M32, ef128)", build_hnsw, hnsw_disk, hnsw_disk, lat, hnsw_recall)
+    if size >= ann_from:
+        row(size, "auto → HNSW", build_hnsw, hnsw_disk, hnsw_disk, lat, hnsw_recall)
+    else:
+        row(size, "auto → flat", build_flat, flat_disk, flat_disk, flat_lat, 1.0)
+    for path in tmp.iterdir():
+        path.unlink()
+    tmp.rmdir()
+    return {"exact": exact_a, "hnsw": hnsw, "hnsw_lat": lat}
+
+
+def bm25_rows(size: int, texts: list[str], questions: list[str]) -> tuple[BM25Index, list[float]]:
+    build_s, bm25 = timed(lambda: BM25Index.build(texts))
+    tmp = Path(tempfile.mkdtemp())
+    bm25.save(tmp / "bm25")
+    disk = sum(p.stat().st_size for p in (tmp / "bm25").rglob("*") if p.is_file())
+    lat = []
+    for q in questions:
+        t, _ = timed(lambda q=q: np.argpartition(-bm25.scores(q), CANDIDATES)[:CANDIDATES])
+        lat.append(t)
+    row(size, "bm25s (Norwegian stems)", build_s, disk, disk, lat, None)
+    return bm25, lat
+
+
+def rrf(*rankings: list[int]) -> list[int]:
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, i in enumerate(ranking, start=1):
+            fused[i] = fused.get(i, 0.0) + 1 / (RRF_K + rank)
+    return sorted(fused, key=lambda i: -fused[i])[:K]
+
+
+def hybrid_faiss_row(
+    size: int, hnsw: Any, bm25: BM25Index, qs: np.ndarray, questions: list[str]
+) -> None:
+    lat = []
+    for q, text in zip(qs, questions, strict=False):
+
+        def run(q: np.ndarray = q, text: str = text) -> list[int]:
+            _, ids = hnsw.search(q[None, :], CANDIDATES)
+            scores = bm25.scores(text)
+            top = np.argpartition(-scores, CANDIDATES)[:CANDIDATES]
+            return rrf(list(ids[0]), [int(i) for i in top[np.argsort(-scores[top])]])
+
+        t, _ = timed(run)
+        lat.append(t)
+    row(size, "hybrid FAISS HNSW + bm25s", 0, 0, 0, lat, None)
+
+
+def pg_rows(
+    size: int,
+    vectors: np.ndarray,
+    texts: list[str],
+    qs: np.ndarray,
+    questions: list[str],
+    exact: np.ndarray,
+    server: Any,
+) -> None:
+    import psycopg
+
+    name = f"bench_{size}"
+    server.psql(f"DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name};")
+    url = server.get_uri(name)
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        db.execute("SET maintenance_work_mem = '1GB'")
+        db.execute(
+            "CREATE TABLE chunks (id INT PRIMARY KEY, text TEXT, "
+            f"embedding VECTOR({vectors.shape[1]}),"
+            " tsv TSVECTOR GENERATED ALWAYS AS (to_tsvector('norwegian', text)) STORED)"
+        )
+        began = time.perf_counter()
+        with db.cursor().copy("COPY chunks (id, text, embedding) FROM STDIN") as copy:
+            for i, (v, t) in enumerate(zip(vectors, texts, strict=True)):
+                copy.write_row((i, t, "[" + ",".join(f"{x:.6f}" for x in v) + "]"))
+        load_s = time.perf_counter() - began
+        hnsw_s, _ = timed(
+            lambda: db.execute(
+                "CREATE INDEX chunks_hnsw ON chunks USING hnsw (embedding vector_ip_ops) "
+                "WITH (m = 16, ef_construction = 64)"
+            )
+        )
+        gin_s, _ = timed(lambda: db.execute("CREATE INDEX chunks_gin ON chunks USING gin (tsv)"))
+        db.execute("VACUUM ANALYZE chunks")
+        sizes = db.execute(
+            "SELECT pg_relation_size('chunks_hnsw'), pg_relation_size('chunks_gin'), "
+            "pg_total_relation_size('chunks')"
+        ).fetchone()
+        db.execute("SET hnsw.ef_search = 100")
+        lat, found = [], []
+        for q in qs:
+            literal = "[" + ",".join(f"{x:.6f}" for x in q) + "]"
+            t, rows = timed(
+                lambda literal=literal: db.execute(
+                    "SELECT id FROM chunks ORDER BY embedding <#> %s::vector LIMIT %s",
+                    (literal, CANDIDATES),
+                ).fetchall()
+            )
+            lat.append(t)
+            found.append([r[0] for r in rows])
+        row(
+            size,
+            "pgvector HNSW (m16, ef100)",
+            load_s + hnsw_s,
+            sizes[0],
+            sizes[2],
+            lat,
+            recall_at_k(found, exact),
+        )
+        text_lat = []
+        for text in questions:
+            t, _ = timed(
+                lambda text=text: db.execute(
+                    "SELECT id FROM chunks, websearch_to_tsquery('norwegian', %s) q "
+                    "WHERE tsv @@ q ORDER BY ts_rank_cd(tsv, q) DESC LIMIT %s",
+                    (_or_query(text), CANDIDATES),
+                ).fetchall()
+            )
+            text_lat.append(t)
+        row(size, "PostgreSQL full text (GIN)", gin_s, sizes[1], sizes[1], text_lat, None)
+        hybrid = [a + b for a, b in zip(lat, text_lat, strict=False)]
+        row(size, "hybrid pgvector + full text", 0, 0, 0, hybrid, None)
+    server.psql(f"DROP DATABASE {name};")
+
+
+def _or_query(question: str) -> str:
+    """Words joined with OR: a question's words rarely all stand in one chunk."""
+    return " or ".join(re.findall(r"\w{3,}", question)) or question
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--ann-from", type=int, default=50_000)
+    parser.add_argument("--skip-pg-from", type=int, default=10**9)
+    args = parser.parse_args()
+    settings = get_settings()
+    embedder = build_embedder(settings.embedding)
+    index = load_index(settings.index.dir, embedder.embedder_id)
+    rng = np.random.default_rng(0)
+    questions = [item.question for item in load_question_set(Path("eval/questions.yaml")).items]
+    random.Random(0).shuffle(questions)
+    questions = (questions * (args.queries // len(questions) + 1))[: args.queries]
+    qs = queries(index, args.queries, rng)
+    server = None
+    if min(args.sizes) < args.skip_pg_from:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import pgserver
+
+            server = pgserver.get_server(Path(tempfile.mkdtemp()), cleanup_mode="stop")
+    print(f"{os.cpu_count()} cores; {args.queries} queries; top {CANDIDATES} searched, recall@{K}")
+    print("| chunks | engine | build s | memory MiB | disk MiB | p50 ms | p95 ms | recall@10 |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    for size in args.sizes:
+        vectors, texts = synthetic(index, size, rng)
+        dense = faiss_rows(size, vectors, qs, args.ann_from)
+        bm25, _ = bm25_rows(size, texts, questions)
+        hybrid_faiss_row(size, dense["hnsw"], bm25, qs, questions)
+        if server is not None and size < args.skip_pg_from:
+            pg_rows(size, vectors, texts, qs, questions, dense["exact"], server)
+        del vectors, texts, dense, bm25
+    if server is not None:
+        server.cleanup()
+
+
+if __name__ == "__main__":
+    main()
