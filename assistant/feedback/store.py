@@ -98,7 +98,15 @@ class StoredFeedback(Feedback):
 
 
 class FeedbackStore:
-    """Feedback rows in one SQLite file; safe to share between threads."""
+    """Feedback rows in one SQLite file; safe to share between threads.
+
+    The SQL is written once, for any DB-API connection whose ``execute`` takes
+    :attr:`PLACEHOLDER` parameters; a backend with another connection (the
+    PostgreSQL store) overrides :meth:`_connection`, :meth:`_has_rows` and the
+    placeholder only.
+    """
+
+    PLACEHOLDER = "?"
 
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -115,13 +123,12 @@ class FeedbackStore:
         now = _now()
         row = asdict(feedback)
         row["citations"] = json.dumps(feedback.citations, ensure_ascii=False)
-        row["abstained"] = int(feedback.abstained)
         names = [*row, "created_at", "updated_at"]
         values = [*row.values(), now, now]
-        sql = f"INSERT INTO feedback ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
+        marks = ", ".join(self.PLACEHOLDER for _ in names)
+        sql = f"INSERT INTO feedback ({', '.join(names)}) VALUES ({marks}) RETURNING id"
         with self._connection() as db:
-            cursor = db.execute(sql, values)
-            return int(cursor.lastrowid or 0)
+            return int(db.execute(sql, values).fetchone()[0])
 
     def update(
         self, feedback_id: int, *, rating: Rating | None = None, comment: str | None = None
@@ -133,31 +140,34 @@ class FeedbackStore:
             changes["rating"] = rating
         if comment is not None:
             changes["comment"] = comment
-        assignments = ", ".join(f"{name} = ?" for name in changes)
+        mark = self.PLACEHOLDER
+        assignments = ", ".join(f"{name} = {mark}" for name in changes)
         with self._connection() as db:
             cursor = db.execute(
-                f"UPDATE feedback SET {assignments} WHERE id = ?", [*changes.values(), feedback_id]
+                f"UPDATE feedback SET {assignments} WHERE id = {mark}",
+                [*changes.values(), feedback_id],
             )
             if cursor.rowcount == 0:
                 raise FeedbackError(f"No feedback with id {feedback_id}.")
 
     def get(self, feedback_id: int) -> StoredFeedback | None:
         """The feedback with this id, or None."""
-        if not self.path.exists():
+        if not self._has_rows():
             return None
         with self._connection() as db:
             row = db.execute(
-                f"SELECT {', '.join(COLUMNS)} FROM feedback WHERE id = ?", (feedback_id,)
+                f"SELECT {', '.join(COLUMNS)} FROM feedback WHERE id = {self.PLACEHOLDER}",
+                (feedback_id,),
             ).fetchone()
-        return _stored(row) if row else None
+        return _stored(tuple(row)) if row else None
 
     def entries(self) -> list[StoredFeedback]:
         """All feedback, oldest first (none when the file does not exist yet)."""
-        if not self.path.exists():
+        if not self._has_rows():
             return []
         with self._connection() as db:
             rows = db.execute(f"SELECT {', '.join(COLUMNS)} FROM feedback ORDER BY id").fetchall()
-        return [_stored(row) for row in rows]
+        return [_stored(tuple(row)) for row in rows]
 
     def export(self, out: TextIO, format: ExportFormat = "csv") -> int:
         """Write all feedback to ``out`` as CSV (header row) or JSON Lines; return the count.
@@ -181,8 +191,12 @@ class FeedbackStore:
             writer.writerow([spreadsheet_safe(data[name]) for name in COLUMNS])
         return len(entries)
 
+    def _has_rows(self) -> bool:
+        """Whether anything can have been stored yet (reading never creates the file)."""
+        return self.path.exists()
+
     @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
+    def _connection(self) -> Iterator[Any]:
         with self._lock:
             try:
                 private_file(self.path)
