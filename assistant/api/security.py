@@ -87,6 +87,18 @@ def allowed_hosts(server: ServerSettings) -> list[str]:
     return list(LOOPBACK_HOSTS) if is_loopback(server.host) else ["*"]
 
 
+def new_key(name: str) -> tuple[str, str]:
+    """A fresh key for ``name`` and the time it is made; KeyStoreError for a bad name.
+
+    Every key store (SQLite here, PostgreSQL for replicas) makes its keys here.
+    """
+    if not _NAME.match(name):
+        raise KeyStoreError(
+            "A key name is 1–64 letters, digits, spaces or . _ @ -, e.g. 'helse-bergen'."
+        )
+    return KEY_PREFIX + secrets.token_urlsafe(32), datetime.now(UTC).isoformat(timespec="seconds")
+
+
 class KeyStore:
     """The API keys in ``<data_dir>/api_keys.sqlite3``; safe to share between threads."""
 
@@ -114,12 +126,7 @@ class KeyStore:
 
     def create(self, name: str, admin: bool = False) -> str:
         """Store a new key under ``name`` and return it; it cannot be shown again."""
-        if not _NAME.match(name):
-            raise KeyStoreError(
-                "A key name is 1–64 letters, digits, spaces or . _ @ -, e.g. 'helse-bergen'."
-            )
-        key = KEY_PREFIX + secrets.token_urlsafe(32)
-        now = datetime.now(UTC).isoformat(timespec="seconds")
+        key, now = new_key(name)
         with self._connect() as db, db:
             if db.execute("SELECT 1 FROM api_keys WHERE name = ?", (name,)).fetchone():
                 raise KeyStoreError(f"A key named '{name}' exists; revoke it or pick another name.")

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from assistant.api.security import (
-    _NAME,
-    KEY_PREFIX,
     ApiKey,
     KeyStore,
     KeyStoreError,
     KeyStoreUnavailableError,
     hash_key,
+    new_key,
 )
 from assistant.components.database import DatabaseError, connect
 
@@ -33,12 +31,7 @@ class PostgresKeyStore(KeyStore):
         self.pool_size = pool_size
 
     def create(self, name: str, admin: bool = False) -> str:
-        if not _NAME.match(name):
-            raise KeyStoreError(
-                "A key name is 1–64 letters, digits, spaces or . _ @ -, e.g. 'helse-bergen'."
-            )
-        key = KEY_PREFIX + secrets.token_urlsafe(32)
-        now = datetime.now(UTC).isoformat(timespec="seconds")
+        key, now = new_key(name)
         with self._connect() as db:
             inserted = db.execute(
                 "INSERT INTO api_keys (name, key_hash, admin, created_at) VALUES (%s, %s, %s, %s) "
