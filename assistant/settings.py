@@ -175,6 +175,13 @@ class ServerSettings(BaseModel):
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS (none by default)."
     )
+    chat: bool = Field(
+        True,
+        description=(
+            "Serve the chat UI at /chat (only with open access, and when the `ui` package is "
+            "installed). False: the API alone, which starts a few seconds sooner without Gradio."
+        ),
+    )
 
 
 class DatabaseSettings(BaseModel):

@@ -8,6 +8,19 @@ embedding cache, so their ingest takes about a second.
 
 from __future__ import annotations
 
+import sys
+
+# Keep compiled bytecode for the test run even where PYTHONDONTWRITEBYTECODE is set (it is on
+# the project's machines): without ``__pycache__`` (ignored by git) every run compiles the
+# package again and pytest rewrites the asserts of every test module again, about 7 s of the
+# fast loop. Set before the imports below so that the package's own modules are kept too.
+sys.dont_write_bytecode = False
+
+import gc
+
+gc.disable()  # until the tests start: see pytest_collection_finish
+
+import atexit
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -21,6 +34,7 @@ from assistant.index.build import IngestSummary
 from assistant.index.store import LoadedIndex, load_index
 from assistant.ingest.document import Document
 from assistant.ingest.pipeline import CorpusReading, read_corpus
+from assistant.launcher import Services, load_services
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.settings import CorpusSettings, IndexSettings, RetrievalSettings, Settings
 from tests.support.llm_server import LLMServer, local_llm_installed, running_llm_server
@@ -36,6 +50,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("llm") or item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.slow)
+
+
+def pytest_collection_finish() -> None:
+    """Leave what the imports made out of the garbage collector's rounds.
+
+    Collecting imports gradio, llama-index, openai and pandas: about 700 000 objects that
+    live until the process ends. Each full collection walks them all (0.3–0.5 s), a few
+    run during the tests, and the interpreter's last ones at exit took 3 s more. Frozen,
+    they are skipped; what the tests make is still collected, and pytest's check for
+    exceptions raised in ``__del__`` still covers it. At exit the rest is frozen too:
+    the process is ending and the OS takes the memory back.
+    """
+    gc.freeze()
+    gc.enable()
+    atexit.register(gc.freeze)  # registered last, run first: before the interpreter's own
 
 
 @dataclass(frozen=True)
@@ -116,6 +145,13 @@ def built_index(
 def index_dir(built_index: BuiltIndex) -> Path:
     """The folder of the session's index (do not change it: copy it first)."""
     return built_index.dir
+
+
+@pytest.fixture(scope="session")
+def services(index_dir: Path, e5_embedder: E5Embedding) -> Services:
+    """Index, retriever and answer service over the session's index, loaded once as
+    `assistant serve` does (read only: the answer and evaluation tests share it)."""
+    return load_services(settings_for(CORPUS, index_dir), embedder=e5_embedder)
 
 
 @pytest.fixture(scope="session")

@@ -136,7 +136,9 @@ def create_app(
     app.add_middleware(DocsPolicyMiddleware, paths=["/docs", "/redoc"])
     app.add_middleware(HostCheckMiddleware, allowed=allowed_hosts(settings.server))
     app.add_middleware(AccessLogMiddleware)  # the last added runs first: every request logged
-    if state.open_access:
+    if not settings.server.chat:
+        log.info("The chat UI is turned off (ASSISTANT_SERVER__CHAT=false); serving the API only.")
+    elif state.open_access:
         _mount_chat(app, holder)
     else:
         # The chat has no login of its own: where API keys are required, it is not served.

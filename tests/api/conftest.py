@@ -2,9 +2,11 @@
 
 ``make_app`` gives a test its own app (own key store in ``tmp_path``, own rate
 limiter) over the shared services, so nothing loads a model or an index twice.
-``client``, the plain open-access app, is shared by the tests of one module:
-building an app with the chat mounted costs a few hundred ms, and these tests
-only read (its limit is raised so a module's requests never add up to a 429).
+``client``, the plain open-access app, is shared by the tests of one module; these
+tests only read (its limit is raised so a module's requests never add up to a 429).
+
+The chat UI is mounted only where a test asks for it (``make_app(chat=True)``,
+``chat_client``): mounting it costs 0.3–0.6 s per app, and the API does not depend on it.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from assistant.api.app import create_app
 from assistant.api.security import KeyStore
 from assistant.components.embedding import E5Embedding
 from assistant.launcher import Services, load_services
-from assistant.settings import CorpusSettings, IndexSettings, Settings
+from assistant.settings import CorpusSettings, IndexSettings, ServerSettings, Settings
 from tests.api.live import TEST_HOSTS, Keyed, live_server
 
 AppFactory = Callable[..., FastAPI]
@@ -30,8 +32,12 @@ AppFactory = Callable[..., FastAPI]
 
 @pytest.fixture(scope="session")
 def api_services(corpus_dir: Path, index_dir: Path, e5_embedder: E5Embedding) -> Services:
-    """The services on the session's index of the real corpus (read only)."""
-    settings = Settings(corpus=CorpusSettings(dir=corpus_dir), index=IndexSettings(dir=index_dir))
+    """The services on the session's index of the real corpus (read only); no chat UI."""
+    settings = Settings(
+        corpus=CorpusSettings(dir=corpus_dir),
+        index=IndexSettings(dir=index_dir),
+        server=ServerSettings(chat=False),
+    )
     return load_services(settings, embedder=e5_embedder)
 
 
@@ -48,7 +54,7 @@ def app_settings(base: Settings, data_dir: Path, **server: Any) -> Settings:
 
 @pytest.fixture
 def make_app(tmp_path: Path, api_services: Services) -> AppFactory:
-    """``make_app(open_access=False, rate_limit_per_minute=3, services=…)`` → a new app."""
+    """``make_app(open_access=False, rate_limit_per_minute=3, chat=True, services=…)`` → an app."""
 
     def make(services: Services | None = api_services, **server: Any) -> FastAPI:
         base = services.settings if services is not None else api_services.settings
@@ -57,17 +63,35 @@ def make_app(tmp_path: Path, api_services: Services) -> AppFactory:
     return make
 
 
+def _open_access_client(
+    tmp_path_factory: pytest.TempPathFactory, api_services: Services, *, chat: bool
+) -> Iterator[TestClient]:
+    data_dir = tmp_path_factory.mktemp("data")
+    settings = app_settings(
+        api_services.settings,
+        data_dir,
+        open_access=True,
+        rate_limit_per_minute=100_000,
+        chat=chat,
+    )
+    with TestClient(create_app(settings, api_services)) as test_client:
+        yield test_client
+
+
 @pytest.fixture(scope="module")
 def client(
     tmp_path_factory: pytest.TempPathFactory, api_services: Services
 ) -> Iterator[TestClient]:
-    """An open-access app (as on loopback by default), one per test module."""
-    data_dir = tmp_path_factory.mktemp("data")
-    settings = app_settings(
-        api_services.settings, data_dir, open_access=True, rate_limit_per_minute=100_000
-    )
-    with TestClient(create_app(settings, api_services)) as test_client:
-        yield test_client
+    """An open-access app (as on loopback by default) without the chat, one per test module."""
+    yield from _open_access_client(tmp_path_factory, api_services, chat=False)
+
+
+@pytest.fixture(scope="module")
+def chat_client(
+    tmp_path_factory: pytest.TempPathFactory, api_services: Services
+) -> Iterator[TestClient]:
+    """An open-access app with the chat UI mounted at /chat, as served by default."""
+    yield from _open_access_client(tmp_path_factory, api_services, chat=True)
 
 
 @pytest.fixture

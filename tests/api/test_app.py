@@ -87,6 +87,7 @@ def test_the_docs_pages_load_their_scripts_from_this_server(client: TestClient) 
             assert len(asset.content) > 1000, source
 
 
+@pytest.mark.slow  # a full ingest of the corpus
 def test_the_lifespan_loads_the_services_once_building_a_missing_index(
     corpus_dir: Path, warm_index_dir: Path, tmp_path: Path
 ) -> None:
@@ -107,13 +108,23 @@ def test_the_lifespan_loads_the_services_once_building_a_missing_index(
     assert holder.services is loaded  # requests do not load anything
 
 
-def test_the_chat_ui_is_mounted_at_chat(client: TestClient) -> None:
+def test_the_chat_ui_is_mounted_at_chat(chat_client: TestClient) -> None:
     pytest.importorskip("ui.app")
 
-    response = client.get("/chat/")
+    response = chat_client.get("/chat/")
 
     assert response.status_code == 200
     assert "text/html" in response.headers["content-type"]
+
+
+def test_with_the_chat_turned_off_the_api_is_served_alone(client: TestClient) -> None:
+    assert client.app.state.api.settings.server.chat is False
+
+    page = client.get("/chat/")
+
+    assert page.status_code == 404
+    assert page.json()["error"]["code"] == "not_found"
+    assert client.get("/v1/goals").status_code == 200
 
 
 @pytest.mark.slow

@@ -120,9 +120,9 @@ def test_a_json_syntax_error_says_where_in_plain_words(
     ],
 )
 def test_the_chat_mount_answers_in_the_json_error_shape_and_echoes_nothing(
-    client: TestClient, path: str, status: int, code: str
+    chat_client: TestClient, path: str, status: int, code: str
 ) -> None:
-    response = client.get(path)
+    response = chat_client.get(path)
     assert response.status_code == status
     assert response.headers["content-type"] == "application/json"
     assert set(response.json()) == {"error"}
@@ -133,7 +133,9 @@ def test_the_chat_mount_answers_in_the_json_error_shape_and_echoes_nothing(
 
 
 @pytest.mark.slow
-def test_an_unknown_document_page_is_still_the_chat_s_own_html_page(client: TestClient) -> None:
-    response = client.get("/chat/dokument/finnes-ikke")
+def test_an_unknown_document_page_is_still_the_chat_s_own_html_page(
+    chat_client: TestClient,
+) -> None:
+    response = chat_client.get("/chat/dokument/finnes-ikke")
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")

@@ -224,7 +224,7 @@ def test_a_loopback_server_answers_only_loopback_host_names(
     make_app: Any, host: str, allowed: bool
 ) -> None:
     """Against DNS rebinding: a hostile page's requests carry its own host name."""
-    app = make_app(open_access=True, host="127.0.0.1", allowed_hosts=None)
+    app = make_app(open_access=True, host="127.0.0.1", allowed_hosts=None, chat=True)
     with TestClient(app, base_url="http://localhost") as client:
         response = client.get("/v1/goals", headers={"Host": host})
         page = client.get("/chat/", headers={"Host": host})

@@ -12,15 +12,16 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from pydantic import BaseModel
 
 from assistant.answer.models import Turn
-from assistant.components.embedding import E5Embedding
-from assistant.launcher import Services, load_services
-from tests.conftest import CORPUS, REPO, settings_for
+from assistant.evaluation.dataset import read_yaml
+from assistant.launcher import Services
+from tests.conftest import CORPUS, REPO
 
 QUESTIONS = REPO / "eval" / "questions.yaml"
 SMALL_SET_IDS = (
@@ -34,16 +35,17 @@ STUB_KEY = "stub-key"
 
 
 @pytest.fixture(scope="session")
-def services(index_dir: Path, e5_embedder: E5Embedding) -> Services:
-    """Index, retriever and answer service over the session's index."""
-    return load_services(settings_for(CORPUS, index_dir), embedder=e5_embedder)
+def question_data() -> dict[str, Any]:
+    """The real question set as parsed YAML (read once: copy before changing it)."""
+    data: dict[str, Any] = read_yaml(QUESTIONS)
+    return data
 
 
 @pytest.fixture
-def small_set(tmp_path: Path) -> Path:
+def small_set(tmp_path: Path, question_data: dict[str, Any]) -> Path:
     """A question set of five real items (both splits, a conversation, an unanswerable one)."""
-    data = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
-    data["items"] = [i for i in data["items"] if i["id"] in SMALL_SET_IDS]
+    data = dict(question_data)
+    data["items"] = [i for i in question_data["items"] if i["id"] in SMALL_SET_IDS]
     assert len(data["items"]) == len(SMALL_SET_IDS)
     path = tmp_path / "set" / "questions.yaml"
     path.parent.mkdir()
