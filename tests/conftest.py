@@ -8,17 +8,17 @@ embedding cache, so their ingest takes about a second.
 
 from __future__ import annotations
 
+import gc
 import sys
 
-# Keep compiled bytecode for the test run even where PYTHONDONTWRITEBYTECODE is set (it is on
-# the project's machines): without ``__pycache__`` (ignored by git) every run compiles the
-# package again and pytest rewrites the asserts of every test module again, about 7 s of the
-# fast loop. Set before the imports below so that the package's own modules are kept too.
+# How the test process starts, set before the imports below so that they count too:
+# - keep compiled bytecode even where PYTHONDONTWRITEBYTECODE is set (it is on the project's
+#   machines): without ``__pycache__`` (ignored by git) every run compiles the package again
+#   and pytest rewrites the asserts of every test module again;
+# - no garbage collection while collecting: the imports make objects that live until the
+#   process ends, and each round would walk them all (see pytest_collection_finish).
 sys.dont_write_bytecode = False
-
-import gc
-
-gc.disable()  # until the tests start: see pytest_collection_finish
+gc.disable()
 
 import atexit
 import os
