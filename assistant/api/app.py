@@ -2,7 +2,8 @@
 
 ``create_app`` builds nothing heavy itself: given ``services`` (tests, the
 ``serve`` command) it serves them; otherwise the lifespan loads them once at
-start-up. The chat UI, when installed, is mounted at ``/chat``.
+start-up. The chat UI, when installed, is mounted at ``/chat`` on an open-access
+server unless ``server.chat`` is false.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def create_app(
     build_if_missing: bool = False,
     answer_workers: int | None = None,
 ) -> FastAPI:
-    """The API (and the chat UI at /chat when ``ui`` is installed) over ``services``.
+    """The API (and the chat UI at /chat, see the module's docstring) over ``services``.
 
     Without ``services`` the lifespan loads them with ``load_services`` (building the
     index first when ``build_if_missing``); an index problem leaves the app up with
