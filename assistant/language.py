@@ -76,14 +76,42 @@ _EN_WORDS = {
     "that",
     "this",
     "they",
+    "has",
+    "have",
+    "had",
+    "my",
+    "your",
+    "you",
+    "me",
+    "should",
+    "would",
+    "could",
+    "can",
+    "will",
+    "on",
+    "at",
+    "from",
+    "or",
+    "not",
+    "hello",
+    "good",
+    "evening",
+    "morning",
+    "thanks",
+    "please",
 }
 
 
 def detect_language(text: str) -> Language:
-    """'en' when the text reads as English, else 'nb' (Norwegian first)."""
+    """'en' when the text reads as English, else 'nb' (Norwegian first).
+
+    A letter æ, ø or å makes the text Norwegian unless its function words are clearly
+    English (two more English than Norwegian ones): an English question may quote a
+    Norwegian term ("Under which focus area (målområde) does …").
+    """
     words = re.findall(r"[a-zæøå]+", text.lower())
-    if any(ch in text.lower() for ch in "æøå"):
-        return "nb"
     english = sum(w in _EN_WORDS for w in words)
     norwegian = sum(w in _NB_WORDS for w in words)
+    if any(ch in text.lower() for ch in "æøå"):
+        return "en" if english >= norwegian + 2 else "nb"
     return "en" if english > norwegian else "nb"

@@ -42,6 +42,7 @@ from dataclasses import asdict, dataclass
 from importlib import resources
 from typing import Any
 
+from assistant.answer.logistic import LogisticModel, load_fitted
 from assistant.answer.question import SCOPE_WORDS as _SCOPE
 from assistant.answer.question import QuestionAnalysis
 
@@ -73,60 +74,18 @@ class AbstentionFeatures:
 FEATURES: tuple[str, ...] = tuple(AbstentionFeatures.__dataclass_fields__)
 
 
-@dataclass(frozen=True)
-class AbstentionModel:
-    """A fitted logistic model: standardised features → P(answerable)."""
-
-    features: tuple[str, ...]
-    mean: tuple[float, ...]
-    scale: tuple[float, ...]
-    coef: tuple[float, ...]
-    intercept: float
-    threshold: float
-    provenance: dict[str, Any]
+class AbstentionModel(LogisticModel):
+    """The fitted abstention model: standardised features → P(answerable)."""
 
     def probability(self, features: AbstentionFeatures) -> float:
-        values = features.as_dict()
-        z = self.intercept + sum(
-            c * (values[f] - m) / s
-            for f, m, s, c in zip(self.features, self.mean, self.scale, self.coef, strict=True)
-        )
-        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "features": list(self.features),
-            "mean": list(self.mean),
-            "scale": list(self.scale),
-            "coef": list(self.coef),
-            "intercept": self.intercept,
-            "threshold": self.threshold,
-            "provenance": self.provenance,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> AbstentionModel:
-        return cls(
-            features=tuple(data["features"]),
-            mean=tuple(float(v) for v in data["mean"]),
-            scale=tuple(float(v) for v in data["scale"]),
-            coef=tuple(float(v) for v in data["coef"]),
-            intercept=float(data["intercept"]),
-            threshold=float(data["threshold"]),
-            provenance=dict(data.get("provenance", {})),
-        )
+        return self.probability_of(features.as_dict())
 
 
 def load_model() -> AbstentionModel:
     """The fitted model shipped with the package (``abstention_model.json``)."""
-    text = resources.files("assistant.answer").joinpath(MODEL_FILE).read_text(encoding="utf-8")
-    model = AbstentionModel.from_dict(json.loads(text))
-    if model.features != FEATURES:
-        raise RuntimeError(
-            f"{MODEL_FILE} was fitted on features {model.features}, the code computes "
-            f"{FEATURES}: refit it with `python bench/calibrate_abstention.py`."
-        )
-    return model
+    return load_fitted(
+        AbstentionModel, MODEL_FILE, FEATURES, "python bench/calibrate_abstention.py"
+    )
 
 
 def _tokens(name: str) -> list[str]:

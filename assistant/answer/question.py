@@ -271,6 +271,23 @@ _DOCUMENT_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# Words naming the documents themselves or their structure (kinds of document, goals,
+# focus areas): a question about "the strategy's goals" is about the corpus, and these
+# words say nothing about a topic.
+_STRUCTURE_WORD = re.compile(
+    r"^(tiårsmål\w*|målområde\w*|mål|målet|målene|delmål\w*|satsingsområde\w*|strategi\w*|"
+    r"kreftstrategi\w*|dokument\w*|pressemelding\w*|artikkel\w*|nettsid\w*|goals?|"
+    r"ten-year|focus|areas?|strateg(?:y|ies)|documents?|press|releases?|articles?|website|"
+    r"page)$",
+    _I,
+)
+
+
+def names_structure(word: str) -> bool:
+    """Does the word name the documents or their structure ("strategien", "tiårsmål")?"""
+    return bool(_STRUCTURE_WORD.match(word))
+
+
 @dataclass(frozen=True)
 class QuestionAnalysis:
     """What a question asks: answer type, focus words and constraints."""

@@ -27,33 +27,28 @@ from assistant.answer.abstention import (
     unknown_terms,
     unknown_year,
 )
-from assistant.answer.conversation import standalone_question
+from assistant.answer.conversation import resolve
 from assistant.answer.extractive import Composition, ExtractiveAnswerer
 from assistant.answer.forms import CHECKABLE, FAR
 from assistant.answer.judge import AnswerabilityJudge
 from assistant.answer.leads import goal_reference
 from assistant.answer.models import Answer, Citation, Timings, Turn
 from assistant.answer.question import ANSWER_TYPES, QuestionAnalysis, analyse
+from assistant.answer.replies import (
+    ABSTAIN_TEXT,
+    JUDGE_DOWN_TEXT,
+    NEAREST_TEXT,
+    help_text,
+    out_of_scope_text,
+)
+from assistant.answer.scope import CorpusLexicon, ScopeDecision, ScopeGuard, ScopeModel
+from assistant.answer.utterance import MessageForm, looks_like_question
 from assistant.components.llm import ChatModel
 from assistant.index.store import LoadedIndex
 from assistant.language import Language, detect_language
 from assistant.retrieval.hybrid import Filters, HybridRetriever, ScoredChunk
 from assistant.settings import AnswerMode, AnswerSettings
 
-ABSTAIN_TEXT: dict[str, str] = {
-    "nb": "Jeg finner ikke svar på dette i dokumentene.",
-    "en": "I cannot find an answer to this in the documents.",
-}
-NEAREST_TEXT: dict[str, str] = {
-    "nb": "De nærmeste avsnittene er vist under kildene, men de svarer ikke på spørsmålet.",
-    "en": "The nearest passages are listed as sources, but they do not answer the question.",
-}
-JUDGE_DOWN_TEXT: dict[str, str] = {
-    "nb": "Språkmodellen som vurderer om kildene svarer, svarte ikke i tide; "
-    "svaret bygger på leserens egen vurdering.",
-    "en": "The language model that judges whether the sources answer did not reply in time; "
-    "the reader decided alone.",
-}
 MODES: tuple[str, ...] = get_args(AnswerMode)
 ANSWER_TYPE_CODES = {t: i for i, t in enumerate(ANSWER_TYPES)}
 
@@ -87,6 +82,7 @@ class AnswerService:
         max_question_chars: int = 1000,
         abstention: AbstentionModel | None = None,
         judge: AnswerabilityJudge | None = None,
+        scope_model: ScopeModel | None = None,
     ):
         self.index = index
         self.retriever = retriever
@@ -95,6 +91,11 @@ class AnswerService:
         self.max_question_chars = max_question_chars
         self.extractive = ExtractiveAnswerer(index, settings.max_citations)
         self.abstention = abstention or load_model()
+        reader = self.extractive
+        lexicon = CorpusLexicon(
+            reader.words, reader.word_prefixes, index.bm25.vocabulary, reader.analyzer
+        )
+        self.scope = ScopeGuard(index, retriever.embedder, lexicon, scope_model)
         self.judge = judge
         self.judged = load_judged_model() if judge is not None else None
         self.threshold = (
@@ -128,30 +129,37 @@ class AnswerService:
                 "and ASSISTANT_LLM__MODEL (or use mode 'extractive')."
             )
         language = detect_language(question)
-        standalone = standalone_question(question, history or [])
+        ruled = self.scope.form(question)
+        if ruled is not None:
+            return self._out_of_scope(ruled, question, language, mode, began, None)
+        resolution = resolve(question, history or [])
+        standalone = resolution.text
+        # a follow-up reframed around a new subject is a question of its own: read it as one
+        asked = standalone if resolution.reframed else question
         condensed: dict[str, float] = {}
-        if mode == "llm" and self.chat_model is not None and standalone != question:
+        if mode == "llm" and self.chat_model is not None and standalone != asked:
             standalone, condensed["condensed"] = self._condense(
                 question, history or [], language, standalone
             )
-        texts = [question] if standalone == question else [question, standalone]
+        texts = [asked] if standalone == asked else [asked, standalone]
         vectors = self.retriever.embedder.embed_queries(texts)
         hits = self.retrieve(
             standalone, filters=filters, query_vector=vectors[-1], language=language
         )
         retrieved = time.perf_counter()
+        decision = self.scope.decide(analyse(standalone, language), vectors[-1], hits)
+        if not decision.in_scope:
+            return self._out_of_scope(decision, question, language, mode, began, standalone)
 
-        analysis = self._analyse(question, standalone, language)
-        composition = self.extractive.compose(
-            question, vectors, hits, language, standalone, analysis
-        )
+        analysis = self._analyse(asked, standalone, language)
+        composition = self.extractive.compose(asked, vectors, hits, language, standalone, analysis)
         signals = self._features(analysis, standalone, composition)
         probability = self.abstention.probability(signals)
         words = self.extractive.words
         scope = (
             unknown_year(analysis, words)
             or unknown_entity(analysis, words, self.extractive.word_prefixes)
-            or self._unknown_goal(question)
+            or self._unknown_goal(asked)
         )
         notice = None
         faithfulness: float | None = None
@@ -160,7 +168,7 @@ class AnswerService:
         threshold = self.threshold
         if self.judge is not None and scope is None and hits:
             quotes = [c.quote for c in composition.citations[:3]]
-            log_odds = self.judge.score(question, quotes)
+            log_odds = self.judge.score(asked, quotes)
             if log_odds is None:
                 notice = JUDGE_DOWN_TEXT[language]
             else:
@@ -184,7 +192,7 @@ class AnswerService:
                 # the writer sees no history: it gets the model's standalone question if any
                 result = generate_verified(
                     self.chat_model,  # type: ignore[arg-type]
-                    standalone if condensed.get("condensed") else question,
+                    standalone if condensed.get("condensed") else asked,
                     language,
                     composition.candidates,
                     self.extractive,
@@ -217,11 +225,40 @@ class AnswerService:
                 "probability": round(probability, 4),
                 "answer_type": float(ANSWER_TYPE_CODES[analysis.answer_type]),
                 "out_of_scope": float(scope is not None),
+                **_scope_signals(decision),
                 **judged,
                 **({"faithfulness": round(faithfulness, 4)} if faithfulness is not None else {}),
                 **generated,
                 **condensed,
             },
+        )
+
+    def _out_of_scope(
+        self,
+        decision: ScopeDecision,
+        question: str,
+        language: Language,
+        mode: str,
+        began: float,
+        standalone: str | None,
+    ) -> Answer:
+        """The answer to a message the documents cannot answer: no quotes, no lead.
+
+        Small talk, instructions, requests and noise get the help text; a question about
+        something the documents do not speak of gets the abstention that says so.
+        """
+        chat = decision.form != "question" or not looks_like_question(question)
+        text = help_text(self.index, language) if chat else out_of_scope_text(self.index, language)
+        elapsed = round((time.perf_counter() - began) * 1000, 2)
+        return Answer(
+            answer=text,
+            abstained=True,
+            language=language,
+            mode=mode,
+            citations=[],
+            timings_ms=Timings(retrieve=elapsed, answer=0.0, total=elapsed),
+            standalone_question=standalone if standalone and standalone != question else None,
+            signals={"out_of_scope": 1.0, **_scope_signals(decision)},
         )
 
     def stream(
@@ -357,6 +394,19 @@ class AnswerService:
         goals = self.index.goals
         known = goals.goal(number) if kind == "tiarsmal" else goals.malomrade(number)
         return None if known is not None else f"there is no {kind} {number}"
+
+
+SCOPE_FORMS: tuple[str, ...] = get_args(MessageForm)
+
+
+def _scope_signals(decision: ScopeDecision) -> dict[str, float]:
+    """The scope decision as signals: its form, probability and features (``scope_*``)."""
+    signals = {"scope_form": float(SCOPE_FORMS.index(decision.form))}
+    if decision.probability is not None:
+        signals["scope_probability"] = round(decision.probability, 4)
+    if decision.features is not None:
+        signals.update({f"scope_{k}": round(v, 4) for k, v in decision.features.as_dict().items()})
+    return signals
 
 
 def citations_are_verbatim(index: LoadedIndex, citations: list[Citation]) -> bool:

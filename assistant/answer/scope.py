@@ -1,0 +1,223 @@
+"""The scope decision: could these documents hold an answer to the question at all?
+
+Taken before the reader, so a question about another field of medicine, general
+knowledge or a chat message never gets quotes about something else. Two steps:
+
+1. The message's form (:mod:`assistant.answer.utterance`): small talk, instructions aimed
+   at the system, requests for a poem and noise are out of scope by rule. So is a
+   question with no content word at all ("Hva er det?" with nothing before it); one
+   whose only content words name the documents or their structure ("Hvilke målområder
+   har strategien?") is in scope by rule. Those words are left out of the evidence below:
+   "strategien" or "goal" say nothing about a topic.
+2. The evidence, for everything else (:class:`ScopeFeatures`), combined by a logistic
+   regression (scikit-learn) fitted on the dev split only by
+   ``python bench/calibrate_scope.py``; what it learned is ``scope_model.json`` beside
+   this module, with the threshold and where it came from:
+
+   - ``dense``, ``sentence``: how close the best retrieved chunk and the best sentence
+     in the retrieved chunks are (e5 similarity). Off-topic questions sit well below
+     answerable ones, but medical questions outside the strategy overlap at the edge.
+   - ``words``: each focus word's own best e5 similarity to a sentence of the corpus,
+     averaged with the word's *surprisal* in general language (7 − its Zipf frequency,
+     from ``wordfreq``) as weight: "statiner" or "rheumatoid" finds no sentence about
+     itself, while the rare words of an answerable question do. Works across languages.
+     ``anchor``: the best of those word similarities: a question the documents speak of
+     has at least one word they are about ("HPV", "screening", "hub").
+   - ``coverage``: the surprisal-weighted share of the focus words the corpus uses
+     (inflections and compounds of its words count); ``unknown``: the surprisal of the
+     rarest focus word it never uses. Norwegian questions only: an English word is
+     naturally absent from a Norwegian text, so for English both say "known".
+   - ``english``: the question is English (its similarities run lower).
+
+Every word list here is about the language (frequencies of general Bokmål and English),
+never about topics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from assistant.answer.logistic import LogisticModel, load_fitted
+from assistant.answer.question import QuestionAnalysis, names_structure
+from assistant.answer.utterance import MessageForm, message_form
+
+if TYPE_CHECKING:
+    from assistant.components.embedding import AssistantEmbedding
+    from assistant.index.bm25 import NorwegianAnalyzer
+    from assistant.index.store import LoadedIndex
+    from assistant.retrieval.hybrid import ScoredChunk
+
+SCOPE_MODEL_FILE = "scope_model.json"
+MAX_SURPRISAL = 7.0
+"""Zipf frequencies run from 0 (unseen) to about 7 ("og", "the"); surprisal = 7 − Zipf."""
+MIN_WEIGHT = 0.5
+"""The weight of the commonest words, so a question of common words still has a focus."""
+
+
+@dataclass(frozen=True)
+class ScopeFeatures:
+    """What the corpus says about a question's scope; see the module docstring."""
+
+    dense: float
+    sentence: float
+    words: float
+    anchor: float
+    coverage: float
+    unknown: float
+    english: float
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: float(v) for k, v in asdict(self).items()}
+
+
+SCOPE_FEATURES: tuple[str, ...] = tuple(ScopeFeatures.__dataclass_fields__)
+
+
+class ScopeModel(LogisticModel):
+    """The fitted scope model: standardised features → P(in scope)."""
+
+    def probability(self, features: ScopeFeatures) -> float:
+        return self.probability_of(features.as_dict())
+
+
+def load_scope_model() -> ScopeModel:
+    """The fitted model shipped with the package (``scope_model.json``)."""
+    return load_fitted(
+        ScopeModel, SCOPE_MODEL_FILE, SCOPE_FEATURES, "python bench/calibrate_scope.py"
+    )
+
+
+@dataclass(frozen=True)
+class ScopeDecision:
+    """Whether the question is in scope, and what decided it."""
+
+    form: MessageForm
+    in_scope: bool
+    reason: str
+    probability: float | None = None
+    features: ScopeFeatures | None = None
+
+
+def surprisal(word: str, language: str) -> float:
+    """How unexpected ``word`` is in general Bokmål or English: 7 − Zipf frequency, ≥ 0.5."""
+    from wordfreq import zipf_frequency
+
+    return max(MIN_WEIGHT, MAX_SURPRISAL - zipf_frequency(word, language))
+
+
+class CorpusLexicon:
+    """Does the corpus use a word? Exact words, stems, inflections and compounds count."""
+
+    def __init__(
+        self,
+        words: set[str],
+        prefixes: set[str],
+        stems: set[str] | dict[str, object],
+        analyzer: NorwegianAnalyzer,
+    ):
+        self.words = words
+        self.prefixes = prefixes
+        self.stems = stems
+        self.analyzer = analyzer
+
+    def knows(self, word: str, depth: int = 0) -> bool:
+        """True for a corpus word, an inflection or a compound of corpus words.
+
+        "representerer" is known through "representert" (the same stem), "femårsoverlevelse"
+        as "fem" + "års" + "overlevelse"; "statiner" is not known through "statistikk"
+        (too short a shared stem).
+        """
+        word = word.lower()
+        if word in self.words or (len(word) >= 4 and word in self.prefixes):
+            return True
+        stems = self.analyzer(word)
+        if stems and all(s in self.stems for s in stems):
+            return True
+        stem = stems[0] if stems else word
+        shared = max(6, len(stem) - 2)
+        if len(stem) >= shared and stem[:shared] in self.prefixes:
+            return True
+        if depth >= 2:
+            return False
+        for i in range(3, len(word) - 2):
+            left, right = word[:i], word[i:]
+            linked = left in self.words or (left[-1] in "se" and left[:-1] in self.words)
+            if linked and len(left) >= 3 and self.knows(right, depth + 1):
+                return True
+        return False
+
+
+class ScopeGuard:
+    """Decides scope for one index; per-index state is built once, here."""
+
+    def __init__(
+        self,
+        index: LoadedIndex,
+        embedder: AssistantEmbedding,
+        lexicon: CorpusLexicon,
+        model: ScopeModel | None = None,
+    ):
+        self.index = index
+        self.embedder = embedder
+        self.lexicon = lexicon
+        self.model = model or load_scope_model()
+        positions = {c.id: i for i, c in enumerate(index.chunks)}
+        rows: dict[int, list[int]] = {}
+        for row, unit in enumerate(index.sentences):
+            rows.setdefault(unit.chunk, []).append(row)
+        self._rows = {cid: rows.get(pos, []) for cid, pos in positions.items()}
+
+    def form(self, question: str) -> ScopeDecision | None:
+        """The rule's decision when the message is not a question, else None."""
+        form = message_form(question)
+        if form == "question":
+            return None
+        return ScopeDecision(form, False, f"the message is {form}, not a question")
+
+    def decide(
+        self, analysis: QuestionAnalysis, vector: np.ndarray, hits: list[ScoredChunk]
+    ) -> ScopeDecision:
+        """In scope or not, from the resolved question's analysis, vector and hits."""
+        focus = [w for w in analysis.focus if any(c.isalpha() for c in w)]
+        if not focus:
+            return ScopeDecision("noise", False, "the question names nothing to look up")
+        topic = [w for w in focus if not names_structure(w)]
+        if not topic:
+            return ScopeDecision("question", True, "asks about the documents' own structure")
+        focus = topic
+        features = self.features(analysis, focus, vector, hits)
+        probability = self.model.probability(features)
+        in_scope = probability >= self.model.threshold
+        reason = "in scope" if in_scope else "the documents do not speak of this"
+        return ScopeDecision("question", in_scope, reason, probability, features)
+
+    def features(
+        self,
+        analysis: QuestionAnalysis,
+        focus: list[str],
+        vector: np.ndarray,
+        hits: list[ScoredChunk],
+    ) -> ScopeFeatures:
+        """The scope features of a question (see the module docstring)."""
+        english = analysis.language == "en"
+        rows = [r for h in hits for r in self._rows.get(h.chunk.id, [])]
+        sentence = float(np.max(self.index.sentence_vectors[rows] @ vector)) if rows else 0.0
+        weights = np.array([surprisal(w, analysis.language) for w in focus])
+        word_vectors = self.embedder.embed_queries(focus)
+        best = np.max(self.index.sentence_vectors @ np.asarray(word_vectors).T, axis=0)
+        known = np.array(
+            [(w in self.lexicon.words) if english else self.lexicon.knows(w) for w in focus]
+        )
+        unknown = 0.0 if english else float(np.max(weights[~known], initial=0.0))
+        return ScopeFeatures(
+            dense=max((h.dense for h in hits), default=0.0),
+            sentence=sentence,
+            words=float(np.sum(weights * best) / np.sum(weights)),
+            anchor=float(np.max(best)),
+            coverage=1.0 if english else float(np.sum(weights * known) / np.sum(weights)),
+            unknown=unknown,
+            english=float(english),
+        )
