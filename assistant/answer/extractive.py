@@ -61,6 +61,8 @@ class Composition:
     citations: list[Citation]
     candidates: list[Candidate]
     analysis: QuestionAnalysis
+    no_goal: bool = False
+    """The question asks which goal covers its focus, and no goal's section holds it."""
 
 
 class ExtractiveAnswerer:
@@ -70,7 +72,6 @@ class ExtractiveAnswerer:
         self.index = index
         self.max_citations = max_citations
         self.analyzer = NorwegianAnalyzer()
-        self.leads = GoalLeads(index)
         self._units_by_chunk: dict[str, list[int]] = {}
         self._unit_stems: list[set[str]] = []
         self._unit_text: list[str] = []
@@ -97,6 +98,7 @@ class ExtractiveAnswerer:
         self.idf_table = {stem: math.log(1 + total / n) for stem, n in df.items()}
         self.unknown_idf = math.log(1 + total)
         self.word_prefixes = {w[:i] for w in self.words for i in range(4, len(w) + 1)}
+        self.leads = GoalLeads(index, self.analyzer)
 
     def idf(self, stem: str) -> float:
         return self.idf_table.get(stem, self.unknown_idf)
@@ -206,9 +208,20 @@ class ExtractiveAnswerer:
         candidates = self.candidates(question, query_vectors, hits, language, analysis)
         citations: list[Citation] = []
         parts: list[str] = []
-        lead = self.leads.lead(question, context or question, hits, language)
+        lead = self.leads.lead(
+            question, context or question, hits, language, analysis, candidates
+        )
+        # "no goal covers this" is itself a claim: made only where it can be checked word
+        # by word, for a Norwegian question asking which goal (see leads.holds_focus)
+        no_goal = (
+            lead is None
+            and language == "nb"
+            and analysis.answer_type == "goal"
+            and goal_reference(question) is None
+            and not self.leads.any_goal_holds(analysis)
+        )
         if lead is None:
-            lead = self.leads.location(candidates, language)
+            lead = self.leads.location(candidates, language, analysis)
         if lead is not None:
             text, citation = lead
             citations.append(citation)
@@ -231,7 +244,7 @@ class ExtractiveAnswerer:
                 parts.append(f"{prefix} «{doc.title}» ({when}): {stated} [{citation.n}]")
             else:
                 parts.append(f"{stated} [{citation.n}]")
-        return Composition("\n\n".join(parts), citations, candidates, analysis)
+        return Composition("\n\n".join(parts), citations, candidates, analysis, no_goal)
 
     def nearest(
         self, candidates: list[Candidate], hits: list[ScoredChunk], limit: int = 3

@@ -5,21 +5,37 @@ one ("tiårsmål 13", "målområde 3"), the answer opens with the goal's number,
 title and målområde, cited with the goal's heading in the strategy. When the
 best quotes sit under one tiårsmål, a shorter lead says where in the strategy
 the answer is.
+
+A lead sentence is a claim ("the strategy covers this under goal N"), so it is
+checked like one (:meth:`GoalLeads.holds_focus`): a goal the question does not name
+leads only when that goal's own section holds the question's focus, never as a
+fallback. A question asking which goal covers something no goal's section holds gets
+no lead at all (and the service says so plainly).
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections import Counter
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from assistant.answer.models import Citation, Language
+from assistant.answer.question import QuestionAnalysis, names_structure
 from assistant.index.store import LoadedIndex
 from assistant.ingest.goals import Malomrade, Tiarsmal
 from assistant.retrieval.hybrid import ScoredChunk
 
+_Section = TypeVar("_Section", Tiarsmal, Malomrade)
+
 if TYPE_CHECKING:
     from assistant.answer.candidate import Candidate
 
+# Verbs that say what something is about: a question's frame, not its topic.
+_ABOUT_VERBS = (
+    "handler handle dekker dekke gjelder gjelde omfatter omfatte dreier angår omhandler "
+    "berører sikte"
+)
 _GOAL_QUESTION = re.compile(
     r"\b(hvilke[tn]?|which|what|under hva)\b.*"
     r"(tiårsmål|\bmål\b|\bgoals?\b|områd|\bareas?\b)",
@@ -41,10 +57,76 @@ def goal_reference(question: str) -> tuple[str, int] | None:
 
 
 class GoalLeads:
-    """Builds lead sentences from an index's goal registry."""
+    """Builds lead sentences from an index's goal registry.
 
-    def __init__(self, index: LoadedIndex):
+    ``analyzer`` turns text into stems (the reader's), so a goal's section can be
+    checked for the question's topic words.
+    """
+
+    def __init__(self, index: LoadedIndex, analyzer: Callable[[str], list[str]]):
         self.index = index
+        self.analyzer = analyzer
+        documents = index.documents
+        self._goal_stems = {
+            g.number: set(analyzer(documents[g.document_id].text[g.start : g.end]))
+            for g in index.goals.tiarsmal
+        }
+        self._area_stems = {
+            m.number: set(analyzer(documents[m.document_id].text[m.start : m.end]))
+            for m in index.goals.malomrader
+        }
+        self._frequency = Counter(s for stems in self._goal_stems.values() for s in stems)
+        self._about = set(analyzer(_ABOUT_VERBS))
+
+    def topic_stems(self, analysis: QuestionAnalysis) -> set[str]:
+        """The question's topic as stems that tell goals apart.
+
+        The focus without the words for the documents and their structure, without the
+        verbs of aboutness ("handler om", "dekker"), and without stems found in more
+        than half of the goals' sections ("kreft", "pasient"): those fit every goal.
+        """
+        words = [w for w in analysis.focus if not names_structure(w)]
+        stems = set(self.analyzer(" ".join(words))) - self._about
+        limit = len(self._goal_stems) / 2
+        return {s for s in stems if self._frequency[s] <= limit}
+
+    def holds_focus(
+        self, goal: Tiarsmal, analysis: QuestionAnalysis, candidates: list[Candidate]
+    ) -> bool:
+        """Does the goal's own section hold the question's focus?
+
+        Norwegian: one of the question's topic stems (:meth:`topic_stems`) occurs in
+        the section. English words are not in a Norwegian text, so an English question
+        is held by the goal whose section holds the reader's best quote.
+        """
+        if analysis.language == "en":
+            return bool(candidates) and candidates[0].chunk.chunk.tiarsmal == goal.number
+        return bool(self.topic_stems(analysis) & self._goal_stems.get(goal.number, set()))
+
+    def any_goal_holds(self, analysis: QuestionAnalysis) -> bool:
+        """Does any goal's section hold one of the question's topic stems (Norwegian)?"""
+        topic = self.topic_stems(analysis)
+        return any(topic & stems for stems in self._goal_stems.values())
+
+    def _only_holder(
+        self,
+        sections: dict[int, set[str]],
+        analysis: QuestionAnalysis,
+        get: Callable[[int], _Section | None],
+    ) -> _Section | None:
+        """Past the retrieved goals: the one section holding the most topic stems, if one."""
+        if analysis.language == "en":
+            return None
+        topic = self.topic_stems(analysis)
+        counts = {n: len(topic & stems) for n, stems in sections.items()}
+        best = max(counts.values(), default=0)
+        winners = [n for n, c in counts.items() if c == best]
+        return get(winners[0]) if best > 0 and len(winners) == 1 else None
+
+    def _area_holds(self, area: Malomrade, analysis: QuestionAnalysis) -> bool:
+        if analysis.language == "en":
+            return False
+        return bool(self.topic_stems(analysis) & self._area_stems.get(area.number, set()))
 
     def lead(
         self,
@@ -52,10 +134,16 @@ class GoalLeads:
         context: str,
         hits: list[ScoredChunk],
         language: Language,
+        analysis: QuestionAnalysis,
+        candidates: list[Candidate],
     ) -> tuple[str, Citation] | None:
-        """A sentence naming the goal the question asks about or names, from the registry."""
+        """A sentence naming the goal the question names, or asks for and its section holds.
+
+        A goal found from the hits (not named by number) must hold the question's focus
+        (:meth:`holds_focus`); so must a målområde asked for without a goal.
+        """
         goals = self.index.goals
-        asks = bool(_GOAL_QUESTION.search(question))
+        asks = analysis.answer_type == "goal" or bool(_GOAL_QUESTION.search(question))
         ref = goal_reference(question) or (goal_reference(context) if asks else None)
         goal: Tiarsmal | None = None
         area: Malomrade | None = None
@@ -67,11 +155,23 @@ class GoalLeads:
             else:
                 area = goals.malomrade(number)
         elif asks:
-            goal_number = _best_by(hits, "tiarsmal")
-            goal = goals.goal(goal_number) if goal_number else None
-            area_number = _best_by(hits, "malomrade")
-            if wants_area and area_number:
-                area = goals.malomrade(area_number)
+            held = [
+                g
+                for n in _ranked_by(hits, "tiarsmal")
+                if (g := goals.goal(n)) is not None and self.holds_focus(g, analysis, candidates)
+            ]
+            goal = held[0] if held else self._only_holder(self._goal_stems, analysis, goals.goal)
+            if goal is None and wants_area:
+                areas = [
+                    m
+                    for n in _ranked_by(hits, "malomrade")
+                    if (m := goals.malomrade(n)) is not None and self._area_holds(m, analysis)
+                ]
+                area = (
+                    areas[0]
+                    if areas
+                    else self._only_holder(self._area_stems, analysis, goals.malomrade)
+                )
         if goal is not None:
             parent = goals.malomrade(goal.malomrade) if goal.malomrade else None
             return self._goal_lead(goal, parent, language, focus_area=wants_area)
@@ -80,24 +180,24 @@ class GoalLeads:
         return None
 
     def location(
-        self, candidates: list[Candidate], language: Language
+        self, candidates: list[Candidate], language: Language, analysis: QuestionAnalysis
     ) -> tuple[str, Citation] | None:
-        """When the best two quotes sit under one tiårsmål, say which (orients the reader)."""
+        """When the best two quotes sit under one tiårsmål whose section holds the
+        question's topic, say which (orients the reader).
+
+        Norwegian questions only: for an English one the claim cannot be checked
+        word by word, and the lead is not needed to answer it.
+        """
         top = [c for c in candidates[:2] if c.chunk.chunk.tiarsmal]
-        if len(top) < 2 or top[0].chunk.chunk.tiarsmal != top[1].chunk.chunk.tiarsmal:
+        if language == "en" or len(top) < 2:
+            return None
+        if top[0].chunk.chunk.tiarsmal != top[1].chunk.chunk.tiarsmal:
             return None
         goal = self.index.goals.goal(top[0].chunk.chunk.tiarsmal or 0)
-        if goal is None:
+        if goal is None or not self.holds_focus(goal, analysis, candidates):
             return None
         citation = self._heading_citation(goal.document_id, goal.start, goal.end)
-        if language == "en":
-            text = (
-                f"The strategy addresses this under ten-year goal {goal.number} "
-                f"(Tiårsmål {goal.number}) – {goal.title}."
-            )
-        else:
-            text = f"Strategien omtaler dette under Tiårsmål {goal.number} – {goal.title}."
-        return text, citation
+        return f"Strategien omtaler dette under Tiårsmål {goal.number} – {goal.title}.", citation
 
     def _heading_citation(self, document_id: str, start: int, end: int) -> Citation:
         doc = self.index.documents[document_id]
@@ -148,8 +248,8 @@ class GoalLeads:
         return text, citation
 
 
-def _best_by(hits: list[ScoredChunk], attr: str) -> int | None:
-    """The goal (or målområde) number the retrieved chunks point to most.
+def _ranked_by(hits: list[ScoredChunk], attr: str) -> list[int]:
+    """The goal (or målområde) numbers the retrieved chunks point to, most first.
 
     Each number collects 1/rank from every hit in its section: the chunk ranking
     sees a chunk's section path and title, so it is steadier than single sentences.
@@ -159,4 +259,4 @@ def _best_by(hits: list[ScoredChunk], attr: str) -> int | None:
         number = getattr(hit.chunk, attr)
         if number:
             scores[number] = scores.get(number, 0.0) + 1.0 / hit.rank
-    return max(scores, key=lambda n: scores[n]) if scores else None
+    return sorted(scores, key=lambda n: (-scores[n], n))

@@ -26,6 +26,12 @@ OUT_OF_SCOPE_TEXT: dict[str, str] = {
     "nb": "Dokumentene handler ikke om dette: de gjelder {subject}.",
     "en": "The documents do not cover this: they are about {subject}.",
 }
+NO_GOAL_TEXT: dict[str, str] = {
+    "nb": "Ingen av strategiens tiårsmål handler om dette: ingen av målenes egne avsnitt "
+    "omtaler det du spør om.",
+    "en": "None of the strategy's ten-year goals covers this: no goal's own section "
+    "mentions what you ask about.",
+}
 JUDGE_DOWN_TEXT: dict[str, str] = {
     "nb": "Språkmodellen som vurderer om kildene svarer, svarte ikke i tide; "
     "svaret bygger på leserens egen vurdering.",

@@ -35,6 +35,7 @@ never about topics.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
@@ -115,7 +116,7 @@ class CorpusLexicon:
         self,
         words: set[str],
         prefixes: set[str],
-        stems: set[str] | dict[str, object],
+        stems: set[str] | Mapping[str, object],
         analyzer: NorwegianAnalyzer,
     ):
         self.words = words

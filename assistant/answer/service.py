@@ -38,6 +38,7 @@ from assistant.answer.replies import (
     ABSTAIN_TEXT,
     JUDGE_DOWN_TEXT,
     NEAREST_TEXT,
+    NO_GOAL_TEXT,
     help_text,
     out_of_scope_text,
 )
@@ -160,6 +161,7 @@ class AnswerService:
             unknown_year(analysis, words)
             or unknown_entity(analysis, words, self.extractive.word_prefixes)
             or self._unknown_goal(asked)
+            or ("no goal's section holds the question's focus" if composition.no_goal else None)
         )
         notice = None
         faithfulness: float | None = None
@@ -176,7 +178,9 @@ class AnswerService:
                 if self.judged is not None:
                     probability = self.judged.probability(probability, log_odds)
                     threshold = self.judged.threshold
-        if scope is not None or not hits or probability < threshold:
+        if composition.no_goal:
+            text, citations, abstained = NO_GOAL_TEXT[language], [], True
+        elif scope is not None or not hits or probability < threshold:
             text = (
                 f"{ABSTAIN_TEXT[language]} {NEAREST_TEXT[language]}"
                 if hits
