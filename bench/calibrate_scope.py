@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.preprocessing import StandardScaler
 
 from assistant.answer.scope import SCOPE_FEATURES, SCOPE_MODEL_FILE, ScopeModel
@@ -45,10 +46,14 @@ KEEP_ALL = ScopeModel(
 
 
 def collect(service, items: list[EvalItem]):
-    """Scope features, kind (answerable / unanswerable / out of scope) and rule verdict."""
-    rows, kinds, ruled, ids = [], [], [], []
+    """Scope features, kind (answerable / unanswerable / out of scope), rule verdict, ids
+    and the resolved question's vector (the prior's input)."""
+    rows, kinds, ruled, ids, vectors = [], [], [], [], []
     for item in items:
-        signals = answer_item(service, item).signals or {}
+        answer = answer_item(service, item)
+        signals = answer.signals or {}
+        asked = answer.standalone_question or item.question
+        vectors.append(service.retriever.embedder.embed_queries([asked])[0])
         # a rule decided when there are no features: out (a form rule) or in (structure)
         decided = "scope_dense" not in signals and bool(signals.get("out_of_scope"))
         rows.append(
@@ -63,7 +68,7 @@ def collect(service, items: list[EvalItem]):
         )
         ruled.append(decided)
         ids.append(item.id)
-    return np.array(rows, dtype=float), np.array(kinds), np.array(ruled), ids
+    return np.array(rows, dtype=float), np.array(kinds), np.array(ruled), ids, np.array(vectors)
 
 
 def probabilities(model: ScopeModel, rows) -> np.ndarray:
@@ -108,15 +113,32 @@ def main() -> None:
     parser.add_argument("--set", default="eval/questions.yaml")
     parser.add_argument("--max-refused", type=float, default=0.0)
     parser.add_argument("--C", type=float, default=1.0, help="inverse L2 strength")
+    parser.add_argument(
+        "--prior-C", type=float, default=1.0, help="inverse L2 strength of the question prior"
+    )
     parser.add_argument("--dry-run", action="store_true", help="print, do not write the model")
     args = parser.parse_args()
     services = load_services(get_settings())
     services.answers.scope.model = KEEP_ALL
     qs = load_question_set(Path(args.set))
-    x_dev, k_dev, r_dev, id_dev = collect(services.answers, qs.split("dev"))
-    x_held, k_held, r_held, id_held = collect(services.answers, qs.split("heldout"))
+    x_dev, k_dev, r_dev, id_dev, v_dev = collect(services.answers, qs.split("dev"))
+    x_held, k_held, r_held, id_held, v_held = collect(services.answers, qs.split("heldout"))
 
     fit = ~r_dev & (k_dev != "unanswerable") & ~np.isnan(x_dev).any(axis=1)
+    # The question prior: fitted on the same dev rows; the scope model is fitted on its
+    # out-of-fold logits, so it learns how far to trust the prior on questions it has
+    # not seen. The prior kept for serving is fitted on all of them.
+    prior_column = SCOPE_FEATURES.index("prior")
+    prior = LogisticRegression(C=args.prior_C, class_weight="balanced", max_iter=2000)
+    labels = k_dev[fit] == "answerable"
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    x_dev[fit, prior_column] = cross_val_predict(
+        prior, v_dev[fit], labels, cv=folds, method="decision_function"
+    )
+    prior.fit(v_dev[fit], labels)
+    for x, v, rest in ((x_dev, v_dev, ~fit), (x_held, v_held, np.ones(len(x_held), bool))):
+        rest &= ~np.isnan(x).any(axis=1)
+        x[rest, prior_column] = prior.decision_function(v[rest])
     scaler = StandardScaler().fit(x_dev[fit])
     classifier = LogisticRegression(C=args.C, class_weight="balanced", max_iter=1000)
     classifier.fit(scaler.transform(x_dev[fit]), k_dev[fit] == "answerable")
@@ -128,6 +150,8 @@ def main() -> None:
         intercept=round(float(classifier.intercept_[0]), 4),
         threshold=0.5,
         provenance={},
+        prior_coef=tuple(round(float(v), 6) for v in prior.coef_[0]),
+        prior_intercept=round(float(prior.intercept_[0]), 6),
     )
     probs_dev = np.array(
         [model.probability_of(dict(zip(SCOPE_FEATURES, r, strict=True))) for r in x_dev]
@@ -152,6 +176,9 @@ def main() -> None:
                 "items_fitted": int(fit.sum()),
                 "items_decided_by_rules": int(r_dev.sum()),
                 "estimator": f"sklearn LogisticRegression(C={args.C}, class_weight='balanced')",
+                "prior": f"sklearn LogisticRegression(C={args.prior_C}, class_weight='balanced') "
+                "on the resolved question's e5 vector; the scope model fitted on its 5-fold "
+                "out-of-fold logits",
                 "labels": "answerable (1) vs out-of-scope (0); on-topic unanswerable left out",
                 "threshold_rule": f"highest with <= {args.max_refused:.0%} answerable dev "
                 "questions refused",

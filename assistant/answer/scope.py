@@ -28,6 +28,12 @@ knowledge or a chat message never gets quotes about something else. Two steps:
      rarest focus word it never uses. Norwegian questions only: an English word is
      naturally absent from a Norwegian text, so for English both say "known".
    - ``english``: the question is English (its similarities run lower).
+   - ``prior``: the question prior, a linear model over the question's own e5 vector
+     fitted on the dev split (in scope against out of scope): e5 places "a clinical
+     question about another disease" apart from questions about cancer policy, in
+     both languages. It learns the kinds of out-of-scope question it was shown
+     (medicine, general knowledge): a kind it never saw it ranks, but rarely refuses
+     on its own; the evidence above carries the rest.
 
 Every word list here is about the language (frequencies of general Bokmål and English),
 never about topics.
@@ -36,8 +42,8 @@ never about topics.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from dataclasses import asdict, dataclass, fields
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 
@@ -69,6 +75,7 @@ class ScopeFeatures:
     coverage: float
     unknown: float
     english: float
+    prior: float
 
     def as_dict(self) -> dict[str, float]:
         return {k: float(v) for k, v in asdict(self).items()}
@@ -77,11 +84,41 @@ class ScopeFeatures:
 SCOPE_FEATURES: tuple[str, ...] = tuple(ScopeFeatures.__dataclass_fields__)
 
 
+@dataclass(frozen=True)
 class ScopeModel(LogisticModel):
-    """The fitted scope model: standardised features → P(in scope)."""
+    """The fitted scope model: standardised features → P(in scope).
+
+    ``prior`` and ``prior_intercept`` are the question prior: a linear model over the
+    question's e5 vector, whose logit is the ``prior`` feature.
+    """
+
+    prior_coef: tuple[float, ...] = ()
+    prior_intercept: float = 0.0
 
     def probability(self, features: ScopeFeatures) -> float:
         return self.probability_of(features.as_dict())
+
+    def prior(self, vector: np.ndarray) -> float:
+        """The question prior's logit for a question vector (0 when none was fitted)."""
+        if not self.prior_coef:
+            return 0.0
+        return float(np.dot(np.asarray(self.prior_coef), vector) + self.prior_intercept)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **super().to_dict(),
+            "prior_coef": list(self.prior_coef),
+            "prior_intercept": self.prior_intercept,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        base = LogisticModel.from_dict(data)
+        return cls(
+            **{f.name: getattr(base, f.name) for f in fields(LogisticModel)},
+            prior_coef=tuple(float(v) for v in data.get("prior_coef", [])),
+            prior_intercept=float(data.get("prior_intercept", 0.0)),
+        )
 
 
 def load_scope_model() -> ScopeModel:
@@ -221,4 +258,5 @@ class ScopeGuard:
             coverage=1.0 if english else float(np.sum(weights * known) / np.sum(weights)),
             unknown=unknown,
             english=float(english),
+            prior=self.model.prior(vector),
         )
