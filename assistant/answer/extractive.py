@@ -39,6 +39,7 @@ from assistant.answer.question import QuestionAnalysis, analyse
 from assistant.index.bm25 import NorwegianAnalyzer
 from assistant.index.store import LoadedIndex
 from assistant.ingest.evidence import EvidenceUnit, block_sentence
+from assistant.ingest.page_furniture import offered_for
 from assistant.retrieval.hybrid import ScoredChunk
 
 # Tuned on the dev split by bench/tune_reader.py (grid over answer accuracy of the 146
@@ -134,6 +135,8 @@ class ExtractiveAnswerer:
         for hit in hits:
             for u in self._units_by_chunk.get(hit.chunk.id, []):
                 unit = self.index.evidence[u]
+                if not offered_for(unit.role, question, analysis.answer_type):
+                    continue  # a caption, byline or stamp, and the question does not ask
                 similarities = self.index.sentence_vectors[list(unit.members)] @ query_vectors.T
                 best_member = int(np.argmax(np.max(similarities, axis=1)))
                 dense = float(np.max(similarities))
@@ -208,9 +211,7 @@ class ExtractiveAnswerer:
         candidates = self.candidates(question, query_vectors, hits, language, analysis)
         citations: list[Citation] = []
         parts: list[str] = []
-        lead = self.leads.lead(
-            question, context or question, hits, language, analysis, candidates
-        )
+        lead = self.leads.lead(question, context or question, hits, language, analysis, candidates)
         # "no goal covers this" is itself a claim: made only where it can be checked word
         # by word, for a Norwegian question asking which goal (see leads.holds_focus)
         no_goal = (

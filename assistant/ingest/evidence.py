@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from assistant.ingest.chunking import Chunk
 from assistant.ingest.document import Document, Section
+from assistant.ingest.page_furniture import Role, paragraph_roles
 from assistant.ingest.sentences import SentenceUnit
 
 UnitKind = Literal["sentence", "list", "heading", "goal"]
@@ -51,6 +52,8 @@ class EvidenceUnit:
     end: int
     lead_end: int
     members: tuple[int, ...]
+    role: Role | None = None
+    """Page furniture (caption, byline, stamp): offered only when asked for."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +63,7 @@ class EvidenceUnit:
             "end": self.end,
             "lead_end": self.lead_end,
             "members": list(self.members),
+            "role": self.role,
         }
 
     @classmethod
@@ -71,6 +75,7 @@ class EvidenceUnit:
             end=int(data["end"]),
             lead_end=int(data["lead_end"]),
             members=tuple(int(m) for m in data["members"]),
+            role=data.get("role"),
         )
 
 
@@ -92,6 +97,11 @@ def _document_units(
     document: Document, members: list[int], sentences: list[SentenceUnit]
 ) -> list[EvidenceUnit]:
     text = document.text
+    roles = paragraph_roles(document)
+
+    def role(start: int) -> Role | None:
+        return next((r for s, e, r in roles if s <= start < e), None)
+
     out: list[EvidenceUnit] = []
     for i in members:
         unit = sentences[i]
@@ -99,13 +109,23 @@ def _document_units(
         if section is not None and unit.end <= section.body_start:
             continue  # a heading is context, not an answer by itself (see heading units)
         limit = section.end if section else len(text)
-        end = extend_reference(text, unit.end, limit)
-        out.append(EvidenceUnit("sentence", unit.chunk, unit.start, end, unit.start, (i,)))
         if text[unit.start : unit.end].rstrip().endswith(":"):
+            # a lead-in is quoted with its items or not at all ("… vil være:" alone says
+            # nothing), so it is a unit only as the head of its list
             list_end = extend_list(text, unit.start, unit.end, limit)
             if list_end > unit.end:
                 inside = _members_in(members, sentences, unit.start, list_end)
-                out.append(EvidenceUnit("list", unit.chunk, unit.start, list_end, unit.end, inside))
+                out.append(
+                    EvidenceUnit(
+                        "list", unit.chunk, unit.start, list_end, unit.end, inside, role(unit.start)
+                    )
+                )
+            continue
+        end = extend_reference(text, unit.end, limit)
+        kind: UnitKind = "sentence"
+        out.append(
+            EvidenceUnit(kind, unit.chunk, unit.start, end, unit.start, (i,), role(unit.start))
+        )
     for section in document.sections:
         block = _heading_block(document, section, members, sentences)
         if block is not None:
