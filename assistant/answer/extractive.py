@@ -219,7 +219,7 @@ class ExtractiveAnswerer:
             and language == "nb"
             and analysis.answer_type == "goal"
             and goal_reference(question) is None
-            and not self.leads.any_goal_holds(analysis)
+            and self.leads.no_goal_holds(analysis)
         )
         if lead is None:
             lead = self.leads.location(candidates, language, analysis)

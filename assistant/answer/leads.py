@@ -103,10 +103,14 @@ class GoalLeads:
             return bool(candidates) and candidates[0].chunk.chunk.tiarsmal == goal.number
         return bool(self.topic_stems(analysis) & self._goal_stems.get(goal.number, set()))
 
-    def any_goal_holds(self, analysis: QuestionAnalysis) -> bool:
-        """Does any goal's section hold one of the question's topic stems (Norwegian)?"""
+    def no_goal_holds(self, analysis: QuestionAnalysis) -> bool:
+        """The question names a topic (Norwegian) and no goal's section holds any of it.
+
+        A question with no topic of its own ("Hvilke målområder har strategien?") asks
+        about the structure: no absence can be claimed for it.
+        """
         topic = self.topic_stems(analysis)
-        return any(topic & stems for stems in self._goal_stems.values())
+        return bool(topic) and not any(topic & stems for stems in self._goal_stems.values())
 
     def _only_holder(
         self,

@@ -46,8 +46,8 @@ _PHATIC_PHRASES = (
 _PHATIC_RE = re.compile(rf"\b(?:{_PHATIC_PHRASES})\b", _I)
 # Words that may stand beside a phatic expression without asking anything.
 _PHATIC_FILLER = frozenset(
-    "i dag da så du deg dere igjen alle sammen very much so today you there again all "
-    "everyone and og".split()
+    "i dag da så du deg dere igjen alle sammen for hjelpen svaret det very much so today "
+    "you there again all everyone and og the help answer".split()
 )
 
 # Addressing the system: its instructions, rules or prompt; a new role; its secrets.
@@ -130,11 +130,14 @@ def is_creative_request(text: str) -> bool:
 
 
 def _non_word(token: str) -> bool:
-    """A token no language writes: no vowel, no consonant, a letter run, a keyboard run."""
+    """A token no language writes: no vowel (unless an acronym), no consonant, one letter
+    three times running, or four neighbouring keys of a keyboard row."""
     low = token.lower()
     if len(low) < 2:
         return False
-    if not any(c in _VOWELS for c in low) or (len(low) >= 3 and all(c in _VOWELS for c in low)):
+    acronym = token.isupper() and len(token) <= 6  # "HPV", "KS": written in capitals
+    no_vowel = not any(c in _VOWELS for c in low)
+    if (no_vowel and not acronym) or (len(low) >= 3 and all(c in _VOWELS for c in low)):
         return True
     if _REPEATED.search(low):
         return True
