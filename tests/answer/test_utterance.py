@@ -204,10 +204,7 @@ def test_no_question_of_the_evaluation_set_that_the_documents_answer_is_taken_fo
 
     questions = load_question_set(Path("eval/questions.yaml"))
     asked = [
-        turn
-        for item in questions.items
-        if item.category != "out-of-scope"
-        for turn in item.turns
+        turn for item in questions.items if item.category != "out-of-scope" for turn in item.turns
     ]
     assert len(asked) > 250
     assert [q for q in asked if message_form(q) != "question"] == []
