@@ -278,7 +278,12 @@ def _shell_registrars() -> list[Any]:
     import importlib
 
     registrars = []
-    for module in ("assistant.api.cli", "ui.cli", "assistant.evaluation.cli"):
+    for module in (
+        "assistant.api.cli",
+        "ui.cli",
+        "assistant.evaluation.cli",
+        "assistant.reader.cli",
+    ):
         try:
             registrars.append(importlib.import_module(module).register)
         except ModuleNotFoundError as exc:

