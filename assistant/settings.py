@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 EmbeddingBackend = Literal["e5", "sentence-transformers"]
 RetrievalMode = Literal["hybrid", "dense", "bm25"]
 AnswerMode = Literal["extractive", "llm"]
+ReaderKind = Literal["extractive", "learned"]
 JudgeMode = Literal["off", "llm"]
 
 
@@ -103,6 +104,15 @@ class AnswerSettings(BaseModel):
         ),
     )
     max_citations: int = Field(3, ge=1, description="Most quotes an answer cites.")
+    reader: ReaderKind = Field(
+        "extractive",
+        description="'learned': the cross-encoder trained here ranks the candidate units and "
+        "decides abstention with the reader (`assistant reader train`); 'extractive': the "
+        "hand-made reader alone. A missing or damaged model falls back to 'extractive'.",
+    )
+    reader_dir: Path = Field(
+        Path("models/reader"), description="Folder of the learned reader's artifact."
+    )
     judge: JudgeMode = Field(
         "off",
         description="'llm': the LLM endpoint judges whether the quotes answer the question "

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -201,14 +202,18 @@ class ExtractiveAnswerer:
         language: Language,
         context: str | None = None,
         analysis: QuestionAnalysis | None = None,
+        rerank: Callable[[list[Candidate]], list[Candidate]] | None = None,
     ) -> Composition:
         """Answer text with [n] markers and its citations.
 
         ``context`` is the standalone form of a follow-up question; a goal it names
-        is used when the new question asks for a goal.
+        is used when the new question asks for a goal. ``rerank`` re-scores and reorders
+        the candidates before any is chosen (the learned reader).
         """
         analysis = analysis or analyse(question, language)
         candidates = self.candidates(question, query_vectors, hits, language, analysis)
+        if rerank is not None:
+            candidates = rerank(candidates)
         citations: list[Citation] = []
         parts: list[str] = []
         lead = self.leads.lead(question, context or question, hits, language, analysis, candidates)

@@ -55,14 +55,20 @@ class ReaderModelError(RuntimeError):
 
 @dataclass(frozen=True)
 class Calibration:
-    """P(answers) = sigmoid(a · logit + b): the cross-encoder's logit calibrated on dev."""
+    """P(answerable) = sigmoid(intercept + reader · logit(p_reader) + learned · best logit).
 
-    a: float
-    b: float
+    The hand-made reader's estimate combined with the cross-encoder's best logit, fitted
+    on the dev split by ``python bench/calibrate_learned.py`` (stored in the manifest).
+    """
+
+    reader: float
+    learned: float
+    intercept: float
     threshold: float
 
-    def probability(self, logit: float) -> float:
-        z = self.a * logit + self.b
+    def probability(self, reader_probability: float, best_logit: float) -> float:
+        p = min(max(reader_probability, 1e-6), 1 - 1e-6)
+        z = self.intercept + self.reader * math.log(p / (1 - p)) + self.learned * best_logit
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
@@ -74,9 +80,12 @@ class LearnedReader:
         self.manifest = manifest
         self.model = model
         self.encoder = encoder
-        calibration = manifest.get("calibration") or {"a": 1.0, "b": 0.0, "threshold": 0.5}
+        fitted = manifest.get("calibration") or {}
         self.calibration = Calibration(
-            float(calibration["a"]), float(calibration["b"]), float(calibration["threshold"])
+            float(fitted.get("reader", 0.0)),
+            float(fitted.get("learned", 1.0)),
+            float(fitted.get("intercept", 0.0)),
+            float(fitted.get("threshold", 0.5)),
         )
         self._lock = threading.Lock()
 
@@ -102,12 +111,10 @@ class LearnedReader:
     def rank(
         self, index: LoadedIndex, question: str, candidates: list[Candidate]
     ) -> list[tuple[Candidate, float]]:
-        """The first :data:`SCORED_UNITS` candidates with their calibrated probability,
-        best first."""
+        """The first :data:`SCORED_UNITS` candidates with their logits, best first."""
         top = candidates[:SCORED_UNITS]
         logits = self.scores(question, [passage_text(index, c.evidence) for c in top])
-        scored = [(c, self.calibration.probability(s)) for c, s in zip(top, logits, strict=True)]
-        return sorted(scored, key=lambda t: -t[1])
+        return sorted(zip(top, logits, strict=True), key=lambda t: -t[1])
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import copy
 import dataclasses
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import get_args
 
 import numpy as np
@@ -27,11 +27,13 @@ from assistant.answer.abstention import (
     unknown_terms,
     unknown_year,
 )
+from assistant.answer.candidate import Candidate
 from assistant.answer.conversation import resolve
 from assistant.answer.extractive import Composition, ExtractiveAnswerer
 from assistant.answer.forms import CHECKABLE, FAR
 from assistant.answer.judge import AnswerabilityJudge
 from assistant.answer.leads import goal_reference
+from assistant.answer.learned import LearnedReader, corpus_hash, load_learned_reader
 from assistant.answer.models import Answer, Citation, Timings, Turn
 from assistant.answer.question import ANSWER_TYPES, QuestionAnalysis, analyse
 from assistant.answer.replies import (
@@ -97,6 +99,15 @@ class AnswerService:
             reader.words, reader.word_prefixes, index.bm25.vocabulary, reader.analyzer
         )
         self.scope = ScopeGuard(index, retriever.embedder, lexicon, scope_model)
+        self.learned: LearnedReader | None = None
+        self.learned_notice: str | None = None
+        if settings.reader == "learned":
+            self.learned, self.learned_notice = load_learned_reader(settings.reader_dir)
+            if self.learned is not None and self.learned.trained_on != corpus_hash(index):
+                self.learned_notice = (
+                    f"the reader model {self.learned.name} was trained on another version of "
+                    "the corpus: run `assistant reader data` and `assistant reader train` again"
+                )
         self.judge = judge
         self.judged = load_judged_model() if judge is not None else None
         self.threshold = (
@@ -104,6 +115,16 @@ class AnswerService:
             if settings.abstain_threshold is not None
             else self.abstention.threshold
         )
+
+    def reader_status(self) -> dict[str, str | None]:
+        """Which reader answers, the model and the corpus it was trained on, and the corpus."""
+        learned = self.learned
+        return {
+            "reader": "learned" if learned is not None else "extractive",
+            "model": learned.name if learned is not None else None,
+            "trained_on": learned.trained_on if learned is not None else None,
+            "corpus": corpus_hash(self.index),
+        }
 
     def with_chat_model(self, chat_model: ChatModel | None) -> AnswerService:
         """The same service (sharing index, retriever and composer) with another LLM."""
@@ -153,9 +174,18 @@ class AnswerService:
             return self._out_of_scope(decision, question, language, mode, began, standalone)
 
         analysis = self._analyse(asked, standalone, language)
-        composition = self.extractive.compose(asked, vectors, hits, language, standalone, analysis)
+        learned: dict[str, float] = {}
+        rerank = self._reranker(asked, learned) if self.learned is not None else None
+        composition = self.extractive.compose(
+            asked, vectors, hits, language, standalone, analysis, rerank
+        )
         signals = self._features(analysis, standalone, composition)
         probability = self.abstention.probability(signals)
+        threshold = self.threshold
+        if self.learned is not None and "learned" in learned:
+            learned["reader_probability"] = round(probability, 4)
+            probability = self.learned.calibration.probability(probability, learned["learned"])
+            threshold = self.learned.calibration.threshold
         words = self.extractive.words
         scope = (
             unknown_year(analysis, words)
@@ -167,7 +197,6 @@ class AnswerService:
         faithfulness: float | None = None
         generated: dict[str, float] = {}
         judged: dict[str, float] = {}
-        threshold = self.threshold
         if self.judge is not None and scope is None and hits:
             quotes = [c.quote for c in composition.citations[:3]]
             log_odds = self.judge.score(asked, quotes)
@@ -231,6 +260,7 @@ class AnswerService:
                 "out_of_scope": float(scope is not None),
                 **_scope_signals(decision),
                 **judged,
+                **learned,
                 **({"faithfulness": round(faithfulness, 4)} if faithfulness is not None else {}),
                 **generated,
                 **condensed,
@@ -280,6 +310,29 @@ class AnswerService:
         result = self.answer(question, history=history, filters=filters, mode=mode)
         yield from re.findall(r"\S+\s*|\s+", result.answer)
         yield result
+
+    def _reranker(
+        self, question: str, learned: dict[str, float]
+    ) -> Callable[[list[Candidate]], list[Candidate]]:
+        """Re-rank candidates by the learned reader; its best logit goes into ``learned``.
+
+        The units it scores come first, scored by its logits; the rest keep their order
+        below them.
+        """
+        assert self.learned is not None
+        reader = self.learned
+
+        def rerank(candidates: list[Candidate]) -> list[Candidate]:
+            ranked = reader.rank(self.index, question, candidates)
+            if not ranked:
+                return candidates
+            learned["learned"] = round(ranked[0][1], 4)
+            scored = {id(c) for c, _ in ranked}
+            floor = min(s for _, s in ranked) - 1.0
+            rest = [dataclasses.replace(c, score=floor) for c in candidates if id(c) not in scored]
+            return [dataclasses.replace(c, score=s) for c, s in ranked] + rest
+
+        return rerank
 
     def _condense(
         self, question: str, history: list[Turn], language: Language, resolved: str

@@ -221,6 +221,17 @@ class Health(BaseModel):
     status: Literal["ok"]
 
 
+class ReaderStatus(BaseModel):
+    """Which reader answers: the hand-made one, or the learned one and what it was trained on."""
+
+    reader: Literal["extractive", "learned"]
+    model: str | None = Field(None, description="The learned reader's model, when it answers.")
+    trained_on: str | None = Field(
+        None, description="Hash of the corpus the model was trained on (`corpus` when current)."
+    )
+    corpus: str = Field(description="Hash of the corpus the index in service was built from.")
+
+
 class Ready(BaseModel):
     status: Literal["ready"]
     build: str = Field(description="The index build that answers.")
@@ -237,6 +248,7 @@ class Ready(BaseModel):
     warnings: list[str] = Field(
         default_factory=list, description="What an operator should fix, one line each."
     )
+    reader: ReaderStatus | None = Field(None, description="The reader that ranks and abstains.")
 
 
 class ReloadResponse(BaseModel):

@@ -85,7 +85,7 @@ def _torch_modules() -> Any:
 
 def build_cross_encoder(model: E5File) -> torch.nn.Module:
     """A cross-encoder with e5's weights (word embeddings frozen in 4-bit) and a fresh head."""
-    torch, q4_embedding, cross_encoder = _torch_modules()
+    torch_, q4_embedding, cross_encoder = _torch_modules()
     from transformers import BertConfig, BertModel
 
     config = BertConfig(
@@ -100,7 +100,7 @@ def build_cross_encoder(model: E5File) -> torch.nn.Module:
         pad_token_id=0,
     )
     bert = BertModel(config, add_pooling_layer=False)
-    state = {k: torch.from_numpy(v.copy()) for k, v in bert_state(model, False).items()}
+    state = {k: torch_.from_numpy(v.copy()) for k, v in bert_state(model, False).items()}
     missing, unexpected = bert.load_state_dict(state, strict=False)
     left = [k for k in missing if "word_embeddings" not in k and not k.endswith("_ids")]
     if left or unexpected:

@@ -55,12 +55,17 @@ TIERS: dict[str, Configuration] = {
     "extractive": Configuration(
         "extractive",
         "the reader alone: extractive answers, no judge",
-        {"answer": {"mode": "extractive", "judge": "off"}},
+        {"answer": {"mode": "extractive", "judge": "off", "reader": "extractive"}},
+    ),
+    "learned": Configuration(
+        "learned",
+        "the reader with the learned cross-encoder ranking units and deciding abstention",
+        {"answer": {"mode": "extractive", "judge": "off", "reader": "learned"}},
     ),
     "judge": Configuration(
         "judge",
         "the reader with the LLM answerability judge",
-        {"answer": {"mode": "extractive", "judge": "llm"}},
+        {"answer": {"mode": "extractive", "judge": "llm", "reader": "extractive"}},
     ),
     "llm": Configuration(
         "llm",

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 
 from assistant.api.deps import StateDep
 from assistant.api.routers.responses import errors
-from assistant.api.schemas import Health, Ready
+from assistant.api.schemas import Health, ReaderStatus, Ready
 from assistant.data_folder import unwritable_reason
 
 router = APIRouter(tags=["health"])
@@ -36,6 +36,8 @@ async def readyz(state: StateDep) -> Ready:
     index = services.index
     unwritable = await to_thread.run_sync(unwritable_reason, state.settings.server.data_dir)
     warnings = [index.fallback_notice] if index.fallback_notice else []
+    if services.answers.learned_notice:
+        warnings.append(services.answers.learned_notice)
     if unwritable:
         warnings.append(DATA_DIR_UNWRITABLE.format(reason=unwritable))
     if index.passed_over is not None:
@@ -54,6 +56,7 @@ async def readyz(state: StateDep) -> Ready:
         reason=reason,
         data_dir_writable=unwritable is None,
         warnings=warnings,
+        reader=ReaderStatus(**services.answers.reader_status()),
     )
 
 

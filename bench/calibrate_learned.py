@@ -1,0 +1,103 @@
+"""Calibrate the learned reader on the dev split: reader + cross-encoder → P(answerable).
+
+Runs every dev item through the answer service with the learned reader (uncalibrated),
+collects the hand-made reader's probability and the cross-encoder's best logit, and fits
+scikit-learn's ``LogisticRegression`` of "answerable" on the items no rule decided. The
+threshold is the highest one that keeps wrongly refused answerable dev questions (rules
+included) at or below ``--max-false-abstain``. Writes the calibration and the corpus hash
+into the artifact's manifest (``models/reader/manifest.json``) and prints the figures on dev
+and on the held-out split, which is never used for fitting.
+
+    python bench/calibrate_learned.py [--dir models/reader] [--max-false-abstain 0.05]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from assistant.answer.learned import corpus_hash
+from assistant.evaluation.dataset import load_question_set
+from assistant.evaluation.runner import answer_item
+from assistant.launcher import load_services
+from assistant.reader.training import write_artifact
+from assistant.settings import get_settings
+
+
+def collect(service, items):
+    rows, labels, ruled = [], [], []
+    for item in items:
+        signals = answer_item(service, item).signals or {}
+        decided = bool(signals.get("out_of_scope")) or "learned" not in signals
+        p = min(max(signals.get("reader_probability", 0.5), 1e-6), 1 - 1e-6)
+        rows.append([math.log(p / (1 - p)), signals.get("learned", 0.0)])
+        labels.append(int(item.answerable))
+        ruled.append(decided)
+    return np.array(rows), np.array(labels), np.array(ruled)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dir", type=Path, default=Path("models/reader"))
+    parser.add_argument("--set", default="eval/questions.yaml")
+    parser.add_argument("--max-false-abstain", type=float, default=0.05)
+    parser.add_argument("--dry-run", action="store_true")
+    args = parser.parse_args()
+    settings = get_settings().model_copy(deep=True)
+    settings.answer.reader = "learned"
+    settings.answer.reader_dir = args.dir
+    services = load_services(settings)
+    reader = services.answers.learned
+    if reader is None:
+        raise SystemExit(f"no learned reader: {services.answers.learned_notice}")
+    qs = load_question_set(Path(args.set))
+    x_dev, y_dev, r_dev = collect(services.answers, qs.split("dev"))
+    x_held, y_held, r_held = collect(services.answers, qs.split("heldout"))
+    free = ~r_dev
+    model = LogisticRegression(class_weight="balanced", max_iter=1000)
+    model.fit(x_dev[free], y_dev[free])
+    coef, intercept = model.coef_[0], float(model.intercept_[0])
+
+    def probs(x):
+        return 1 / (1 + np.exp(-(intercept + x @ coef)))
+
+    p_dev, p_held = probs(x_dev), probs(x_held)
+    answerable = y_dev == 1
+    threshold = 0.0
+    for t in np.unique(np.round(p_dev, 4)):
+        refused = ((p_dev < t) | r_dev) & answerable
+        if refused.sum() / max(answerable.sum(), 1) <= args.max_false_abstain:
+            threshold = max(threshold, float(t))
+    for name, p, y, r in (("dev", p_dev, y_dev, r_dev), ("heldout", p_held, y_held, r_held)):
+        abstain = (p < threshold) | r
+        unanswerable = y == 0
+        print(
+            f"{name:8s} recall {(abstain & unanswerable).sum() / max(unanswerable.sum(), 1):.3f}"
+            f"  precision {(abstain & unanswerable).sum() / max(abstain.sum(), 1):.3f}"
+            f"  answerable refused {(abstain & ~unanswerable).sum()}/{(~unanswerable).sum()}"
+        )
+    calibration = {
+        "reader": round(float(coef[0]), 4),
+        "learned": round(float(coef[1]), 4),
+        "intercept": round(intercept, 4),
+        "threshold": round(threshold, 4),
+        "fitted_by": "bench/calibrate_learned.py",
+        "fitted_at": time.strftime("%Y-%m-%d"),
+        "split": "dev",
+        "threshold_rule": f"highest with <= {args.max_false_abstain:.0%} answerable dev refused",
+    }
+    print(calibration)
+    if not args.dry_run:
+        write_artifact(
+            args.dir, {}, {"calibration": calibration, "corpus_hash": corpus_hash(services.index)}
+        )
+        print(f"wrote the calibration into {args.dir / 'manifest.json'}")
+
+
+if __name__ == "__main__":
+    main()

