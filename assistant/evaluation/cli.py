@@ -150,7 +150,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             items = evenly_spaced(items, args.sample)
         items = items[: args.limit]
         mode = args.mode or settings.answer.mode
-        if tiers and any(t.name != "extractive" for t in tiers) and not settings.llm.base_url:
+        needs_llm = [t for t in tiers or [] if t.name in ("judge", "llm")]
+        if needs_llm and not settings.llm.base_url:
             return _fail(
                 "The judge and llm tiers need an OpenAI-compatible endpoint: set "
                 "ASSISTANT_LLM__BASE_URL and ASSISTANT_LLM__MODEL (`assistant llm serve` "
