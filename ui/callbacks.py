@@ -19,10 +19,16 @@ import gradio as gr
 
 from assistant.answer.context import EvidenceContext, QuoteInContext
 from assistant.answer.models import Answer
-from assistant.feedback import Feedback, FeedbackError, FeedbackStorageError, FeedbackStore
 from assistant.index.catalogue import UnknownDocumentError
 from assistant.launcher import Services
 from assistant.retrieval.hybrid import Filters
+from assistant.stores.feedback import (
+    Feedback,
+    FeedbackError,
+    FeedbackStorageError,
+    FeedbackStore,
+    FeedbackUnavailableError,
+)
 from ui import render
 
 log = logging.getLogger(__name__)
@@ -217,10 +223,16 @@ STORAGE_FAILED = (
     "{what} ble ikke lagret: tjenesten får ikke skrevet til datamappen sin. "
     "Si fra til den som drifter tjenesten."
 )
+DATABASE_DOWN = (
+    "{what} ble ikke lagret: databasen tjenesten lagrer i, svarer ikke akkurat nå. "
+    "Prøv igjen om litt – svaret står her fortsatt."
+)
 
 
 def _not_saved(what: str, exc: Exception) -> str:
     """The chat's Norwegian line for feedback that could not be stored."""
+    if isinstance(exc, FeedbackUnavailableError):
+        return DATABASE_DOWN.format(what=what)  # refused, not lost: the user gives it again
     if isinstance(exc, FeedbackStorageError | OSError):
         return STORAGE_FAILED.format(what=what)  # the server log has the details
     return f"{what} ble ikke lagret: {exc}"

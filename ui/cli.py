@@ -60,8 +60,8 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 def cmd_feedback_export(args: argparse.Namespace) -> int:
     from assistant.database import feedback_store
-    from assistant.feedback import FeedbackError, FeedbackStore
     from assistant.settings import get_settings
+    from assistant.stores.feedback import FeedbackError, FeedbackStore
 
     settings = get_settings()
     if args.data_dir:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from assistant.feedback import FeedbackStore
 from assistant.launcher import Services
+from assistant.stores.feedback import FeedbackStore
 from ui.callbacks import ChatCallbacks, Reply, area_choices
 
 HPV = "Hvilket tiårsmål dekker eliminering av HPV?"

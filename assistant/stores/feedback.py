@@ -70,6 +70,14 @@ class FeedbackStorageError(FeedbackError):
     """The feedback file cannot be opened or written (the data folder is not writable)."""
 
 
+class FeedbackUnavailableError(FeedbackStorageError):
+    """The shared database cannot be reached: the feedback is refused, to be given again later.
+
+    Refused rather than kept aside: the chat says so at once, and nothing is stored twice
+    or out of order when the database comes back.
+    """
+
+
 @dataclass
 class Feedback:
     """One rating of one answer, as given by a user."""
