@@ -32,7 +32,6 @@ from assistant.api.middleware import (
     HostCheckMiddleware,
 )
 from assistant.api.openapi import install_openapi
-from assistant.api.routers.responses import errors
 from assistant.api.routers import (
     admin,
     ask,
@@ -43,6 +42,7 @@ from assistant.api.routers import (
     openai_compat,
     search,
 )
+from assistant.api.routers.responses import errors
 from assistant.api.security import allowed_hosts, metrics_access, open_access
 from assistant.database import key_store, rate_limiter, request_database
 from assistant.launcher import Services

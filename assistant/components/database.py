@@ -121,8 +121,8 @@ class Database:
         link = _link(self.url)
         probe = link.admit(self.retry_s)
         try:
-            pool = link.pool_for(self, probe)
-            with pool.connection(timeout=self.connect_timeout_s) as conn:
+            pool, conn = link.connection(self, probe)
+            try:
                 if not link.schema_ready:
                     _create_schema(conn)
                     link.schema_ready = True
@@ -131,12 +131,13 @@ class Database:
                         limit = f"{max(1, round(self.statement_timeout_s * 1000))}ms"
                         conn.execute("SELECT set_config('statement_timeout', %s, true)", (limit,))
                     yield conn
+            finally:
+                pool.putconn(conn)
         except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as exc:
             problem = _problem(exc)
             # a statement past its time leaves the connections sound: keep the pool
-            link.failed(
-                problem, self.retry_s, broken=not isinstance(exc, psycopg.errors.QueryCanceled)
-            )
+            sound = isinstance(exc, psycopg.errors.QueryCanceled)
+            link.failed(problem, self.retry_s, broken=not sound)
             raise problem from exc
         else:
             link.succeeded()
@@ -180,6 +181,23 @@ class _Link:
             self.probing = True
             return True
 
+    def connection(self, database: Database, probe: bool) -> tuple[Any, Any]:
+        """A pooled connection that answers, and its pool.
+
+        An idle connection the server has closed (it was restarted) is noticed here,
+        by an empty query, rather than by the caller's first statement: the pool it
+        came from is then made afresh, once, so the call succeeds when the database
+        is back and fails at once when it is not.
+        """
+        pool = self.pool_for(database, probe)
+        conn = pool.getconn(timeout=database.connect_timeout_s)
+        if _answers(conn):
+            return pool, conn
+        pool.putconn(conn)  # broken: the pool drops it
+        self.discard(pool)
+        pool = self.pool_for(database, probe=True)
+        return pool, pool.getconn(timeout=database.connect_timeout_s)
+
     def pool_for(self, database: Database, probe: bool) -> Any:
         """The pool, made on first use (after one direct attempt, so a wrong URL fails at once)."""
         import psycopg
@@ -195,6 +213,8 @@ class _Link:
                 )
             seconds = max(2, math.ceil(database.connect_timeout_s))  # libpq's least is 2 s
             psycopg.connect(database.url, connect_timeout=seconds).close()
+            # the pool would warn at every attempt to reconnect; this module says it once
+            logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
             pool = ConnectionPool(
                 database.url,
                 min_size=1,
@@ -202,8 +222,6 @@ class _Link:
                 open=True,
                 timeout=database.connect_timeout_s,
                 kwargs={"connect_timeout": seconds},
-                # a connection the server closed (a restart) is replaced before it is used
-                check=ConnectionPool.check_connection,
             )
             with self.lock:
                 self.pool = pool
@@ -224,6 +242,14 @@ class _Link:
         if first:
             log.error("%s Requests go on without it until it answers again.", problem)
 
+    def discard(self, pool: Any) -> None:
+        """Throw ``pool`` away (if it is still this URL's): the next call makes a new one."""
+        with self.lock:
+            if self.pool is not pool:
+                return
+            self.pool = None
+        pool.close(timeout=0)  # waiting callers fail at once; connections in use close on return
+
     def succeeded(self) -> None:
         if self.failed_at is None:
             return
@@ -235,6 +261,19 @@ class _Link:
 
 _links: dict[str, _Link] = {}
 _links_lock = threading.Lock()
+
+
+def _answers(conn: Any) -> bool:
+    """Whether a connection from the pool still reaches the server (an empty query, outside
+    any transaction: the pool's own check)."""
+    import psycopg
+    from psycopg_pool import ConnectionPool
+
+    try:
+        ConnectionPool.check_connection(conn)
+    except psycopg.Error:
+        return False
+    return True
 
 
 def _link(url: str) -> _Link:

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from assistant.answer.models import Turn
-from assistant.database import conversation_store, feedback_store, key_store, rate_limiter
 from assistant.components.database import Database
+from assistant.database import conversation_store, feedback_store, key_store, rate_limiter
 from assistant.database.conversations import PostgresConversationStore
 from assistant.settings import DatabaseSettings, Settings
 from assistant.stores.feedback import Feedback, FeedbackError
