@@ -159,9 +159,15 @@ class MetricsMiddleware:
 
 
 def _route(scope: Scope) -> str:
-    """The template of the route that answered; a mounted app's routes under its prefix."""
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    if not isinstance(path, str):
+    """The template of the route that answered (``/v1/documents/{document_id}``), found from
+    the route's own template and the path asked for: the route may sit in an included router
+    or a mounted app, whose prefix only the path still shows."""
+    template = getattr(scope.get("route"), "path_format", None)
+    if not isinstance(template, str):
         return "unmatched"
-    return str(scope.get("root_path", "")) + path
+    try:
+        rendered = template.format(**scope.get("path_params", {}))
+    except (KeyError, IndexError, ValueError):
+        return template
+    path = str(scope.get("path", ""))
+    return path[: len(path) - len(rendered)] + template if path.endswith(rendered) else template
