@@ -28,7 +28,7 @@ from assistant.data_folder import private_file
 KEY_PREFIX = "kst_"
 KEYS_FILE = "api_keys.sqlite3"
 _NAME = re.compile(r"^[\w.@ -]{1,64}$")
-_SCHEMA = """
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS api_keys (
     name TEXT PRIMARY KEY,
     key_hash TEXT NOT NULL UNIQUE,
@@ -90,7 +90,7 @@ class KeyStore:
         try:
             private_file(self.path)
             with closing(sqlite3.connect(self.path, timeout=10)) as db:
-                db.execute(_SCHEMA)
+                db.execute(SCHEMA)
                 yield db
         except (sqlite3.Error, OSError) as exc:
             reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
