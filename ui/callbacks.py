@@ -111,6 +111,7 @@ class ChatCallbacks:
                 yield Reply(chat=display).values()
             if answer is None:
                 raise RuntimeError("The answer service ended without an answer.")
+            answer = _with_sharing_notice(services, conversation.id, answer)
             sources = render.sources_panel(answer, quote_contexts(services, answer))
         except Exception as exc:
             if _is_the_questions_fault(exc):
@@ -195,6 +196,18 @@ class ChatCallbacks:
         except Exception:
             log.exception("The målområde list could not be loaded")
             return gr.skip()
+
+
+def _with_sharing_notice(services: Services, conversation_id: str, answer: Answer) -> Answer:
+    """The answer, saying so when its conversation is kept on this server only (the shared
+    database is down)."""
+    from assistant.database.fallback import not_shared_notice
+
+    notice = not_shared_notice(services.conversations, conversation_id, answer.language)
+    if notice is None:
+        return answer
+    return answer.model_copy(update={"notice": f"{answer.notice} {notice}" if answer.notice
+                                     else notice})  # fmt: skip
 
 
 def quote_contexts(services: Services, answer: Answer) -> list[QuoteInContext | None]:

@@ -44,6 +44,14 @@ NOT_SHARED = {
 """The notice on an answer whose conversation only this replica holds, by its language."""
 
 
+def not_shared_notice(store: ConversationStore, conversation_id: str, language: str) -> str | None:
+    """:data:`NOT_SHARED` when ``store`` holds turns of this conversation that the database
+    has not got (it was down), else None."""
+    if isinstance(store, FallbackConversations) and store.unshared(conversation_id):
+        return NOT_SHARED.get(language, NOT_SHARED["en"])
+    return None
+
+
 class FallbackConversations(ConversationStore):
     """A shared conversation store that goes on in this replica's memory while it is down.
 

@@ -18,8 +18,7 @@ from assistant.api.deps import ServicesDep, StateDep
 from assistant.api.errors import ApiError, SafeJSONResponse
 from assistant.api.routers.responses import AUTHED, errors
 from assistant.api.schemas import AskRequest, AskResponse, has_text
-from assistant.database.fallback import NOT_SHARED, FallbackConversations
-from assistant.launcher import Services
+from assistant.database.fallback import not_shared_notice
 
 router = APIRouter(tags=["answers"])
 log = logging.getLogger("assistant.api")
@@ -72,7 +71,7 @@ async def ask(
     def shown(answer: Answer) -> dict[str, Any]:
         state.metrics.answered("/v1/ask", answer, time.perf_counter() - began)
         data = answer.public_dict()
-        if notice := _not_shared(services, conversation.id, answer):
+        if notice := not_shared_notice(services.conversations, conversation.id, answer.language):
             data["notice"] = f"{data['notice']} {notice}" if data.get("notice") else notice
         return {**data, "conversation_id": conversation.id}
 
@@ -86,14 +85,6 @@ async def ask(
         )
     answer = await state.run(conversation.ask, body.question, filters, body.mode)
     return SafeJSONResponse(shown(answer))
-
-
-def _not_shared(services: Services, conversation_id: str, answer: Answer) -> str | None:
-    """The notice for a conversation only this replica holds (the database is down)."""
-    store = services.conversations
-    if isinstance(store, FallbackConversations) and store.unshared(conversation_id):
-        return NOT_SHARED.get(answer.language, NOT_SHARED["en"])
-    return None
 
 
 async def _events(
