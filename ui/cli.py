@@ -68,7 +68,7 @@ def cmd_feedback_export(args: argparse.Namespace) -> int:
         settings = settings.model_copy(
             update={"server": settings.server.model_copy(update={"data_dir": Path(args.data_dir)})}
         )
-    store: FeedbackStore = feedback_store(settings)
+    store: FeedbackStore = feedback_store(settings, limited=False)  # every row, however many
     fmt = args.format
     if fmt is None:
         fmt = "jsonl" if args.output and args.output.endswith((".jsonl", ".ndjson")) else "csv"

@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 log = logging.getLogger("assistant.database")
@@ -100,7 +100,7 @@ class Database:
     stores a request uses set one (``DatabaseSettings.statement_timeout_s``).
     """
 
-    url: str
+    url: str = field(repr=False)  # it may hold the password
     pool_size: int = 4
     connect_timeout_s: float = 10.0
     statement_timeout_s: float | None = None

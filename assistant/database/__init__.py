@@ -24,8 +24,12 @@ from assistant.stores.ratelimit import RateLimiter
 __all__ = ["conversation_store", "feedback_store", "key_store", "rate_limiter", "request_database"]
 
 
-def request_database(settings: DatabaseSettings) -> Database | None:
-    """The database as the stores of a request reach it (with the timeouts), or None."""
+def request_database(settings: DatabaseSettings, *, limited: bool = True) -> Database | None:
+    """The database as the stores of a request reach it (with the timeouts), or None.
+
+    ``limited=False`` drops the statement limit, for a command that reads a whole table
+    (``assistant feedback export``).
+    """
     url = settings.dsn()
     if url is None:
         return None
@@ -33,7 +37,7 @@ def request_database(settings: DatabaseSettings) -> Database | None:
         url,
         settings.pool_size,
         connect_timeout_s=settings.connect_timeout_s,
-        statement_timeout_s=settings.statement_timeout_s,
+        statement_timeout_s=settings.statement_timeout_s if limited else None,
         retry_s=settings.retry_s,
     )
 
@@ -49,9 +53,12 @@ def key_store(settings: Settings) -> KeyStore:
     return KeyStore(settings.server.data_dir)
 
 
-def feedback_store(settings: Settings) -> FeedbackStore:
-    """Feedback: in PostgreSQL with a database URL, else SQLite in the data folder."""
-    if database := request_database(settings.database):
+def feedback_store(settings: Settings, *, limited: bool = True) -> FeedbackStore:
+    """Feedback: in PostgreSQL with a database URL, else SQLite in the data folder.
+
+    ``limited=False``: no statement limit (an export of every row).
+    """
+    if database := request_database(settings.database, limited=limited):
         from assistant.database.feedback import PostgresFeedbackStore
 
         return PostgresFeedbackStore(database)
