@@ -206,6 +206,34 @@ def cmd_llm_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_data(args: argparse.Namespace) -> int:
+    from assistant.stores.backup import BackupError, backup, restore
+
+    settings = settings_from_args(args)
+    if settings.database.dsn():
+        print(
+            "assistant: the keys and feedback live in PostgreSQL (ASSISTANT_DATABASE__URL): "
+            "back them up with pg_dump and restore them with pg_restore (docs/operations.md).",
+            file=sys.stderr,
+        )
+        return 2
+    folder, data_dir = Path(args.path), settings.server.data_dir
+    try:
+        if args.data_command == "backup":
+            held = backup(data_dir, folder)
+            print(f"Backed up {held.keys} key(s) and {held.feedback} feedback row(s) to {folder}.")
+        else:
+            held = restore(folder, data_dir)
+            print(
+                f"Restored {held.keys} key(s) and {held.feedback} feedback row(s) "
+                f"from {folder} into {data_dir}."
+            )
+    except (BackupError, OSError) as exc:
+        print(f"assistant: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def _bytes_bar(total: int, description: str) -> Any:
     from tqdm import tqdm
 
@@ -266,6 +294,20 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--threads", type=int, help="CPU threads (default: settings, 2).")
     q.add_argument("--data-dir", help="Data folder (default: settings); the model is in models/.")
     q.set_defaults(func=cmd_llm_serve)
+
+    p = sub.add_parser("data", help="Back up and restore the API keys and the feedback.")
+    data = p.add_subparsers(dest="data_command", required=True)
+    q = data.add_parser(
+        "backup", help="Copy the keys and feedback into a new folder (safe while serving)."
+    )
+    q.add_argument("path", help="The folder to write (it must hold no backup yet).")
+    q.add_argument("--data-dir", help="Data folder (default: settings).")
+    q = data.add_parser(
+        "restore", help="Replace the keys and feedback of the data folder with a backup."
+    )
+    q.add_argument("path", help="A folder written by `assistant data backup`.")
+    q.add_argument("--data-dir", help="Data folder (default: settings).")
+    p.set_defaults(func=cmd_data)
 
     # Subcommands of the other shells live beside them; each module registers its own.
     for register in _shell_registrars():

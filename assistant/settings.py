@@ -22,6 +22,7 @@ RetrievalMode = Literal["hybrid", "dense", "bm25"]
 AnswerMode = Literal["extractive", "llm"]
 ReaderKind = Literal["extractive", "learned"]
 JudgeMode = Literal["off", "llm"]
+MetricsAccess = Literal["open", "admin", "off"]
 
 
 class CorpusSettings(BaseModel):
@@ -185,6 +186,11 @@ class ServerSettings(BaseModel):
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS (none by default)."
     )
+    metrics: MetricsAccess | None = Field(
+        None,
+        description="GET /metrics (Prometheus): 'open' (no key), 'admin' (an admin key) or "
+        "'off'. Default: open on loopback, admin elsewhere.",
+    )
     chat: bool = Field(
         True,
         description=(
@@ -209,6 +215,30 @@ class DatabaseSettings(BaseModel):
         5.0,
         gt=0,
         description="How often a server checks the database for a new current index build.",
+    )
+    connect_timeout_s: float = Field(
+        2.0,
+        gt=0,
+        description="Longest a request waits for a connection to the database (at least 2 s "
+        "for a new one, libpq's least); past it the request goes on without the database.",
+    )
+    statement_timeout_s: float = Field(
+        2.0,
+        gt=0,
+        description="Longest a request's query may run (keys, rate limits, conversations, "
+        "feedback); ingest and publishing a build are not limited.",
+    )
+    retry_s: float = Field(
+        1.0,
+        gt=0,
+        description="After the database failed, requests go on without it this long before "
+        "one of them tries it again.",
+    )
+    key_grace_s: float = Field(
+        60.0,
+        ge=0,
+        description="While the database is down, an API key this replica verified in the last "
+        "this many seconds is still accepted (0: none; unknown keys get 503 either way).",
     )
 
     def dsn(self) -> str | None:

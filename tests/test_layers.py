@@ -1,7 +1,9 @@
 """The import graph points one way: corpus → ingest → index → retrieval → answer → shells.
 
 A stage may import the stages before it and the shared parts below them (components,
-settings, language), never a stage after it; and no module imports itself in a circle.
+settings, language), never a stage after it; no module imports itself in a circle, and
+no package does either (the shells share a layer, so that is what keeps them apart). The
+store contracts (``assistant.stores``) sit below both the API and the database backend.
 Lazy imports inside functions count too: they are dependencies all the same.
 """
 
@@ -14,15 +16,10 @@ import pytest
 
 # Highest first: a layer may import the layers below it, never those above.
 LAYERS: list[grimp.Layer | str] = [
-    grimp.Layer(
-        "assistant.api",
-        "assistant.cli",
-        "assistant.database",
-        "assistant.evaluation",
-        "ui",
-        independent=False,
-    ),
-    grimp.Layer("assistant.launcher", "assistant.feedback"),
+    grimp.Layer("assistant.api", "assistant.cli", "assistant.evaluation", "ui", independent=False),
+    "assistant.database",
+    "assistant.launcher",
+    "assistant.stores",
     "assistant.answer",
     "assistant.retrieval",
     "assistant.index",
@@ -68,3 +65,21 @@ def test_no_module_imports_itself_in_a_circle(graph: grimp.ImportGraph) -> None:
         graphlib.TopologicalSorter(imports).prepare()
     except graphlib.CycleError as cycle:
         pytest.fail(f"import cycle: {' → '.join(cycle.args[1])}")
+
+
+def _package(module: str) -> str:
+    """The top-level part a module belongs to: ``assistant.api.routers.ask`` → ``assistant.api``."""
+    parts = module.split(".")
+    return ".".join(parts[:2]) if parts[0] == "assistant" and len(parts) > 1 else parts[0]
+
+
+def test_no_package_imports_itself_in_a_circle(graph: grimp.ImportGraph) -> None:
+    imports: dict[str, set[str]] = {}
+    for module in graph.modules:
+        package = _package(module)
+        imported = {_package(m) for m in graph.find_modules_directly_imported_by(module)}
+        imports.setdefault(package, set()).update(imported - {package})
+    try:
+        graphlib.TopologicalSorter(imports).prepare()
+    except graphlib.CycleError as cycle:
+        pytest.fail(f"packages import each other: {' → '.join(cycle.args[1])}")

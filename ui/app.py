@@ -22,8 +22,8 @@ from fastapi import FastAPI, Query
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from assistant.answer.context import EvidenceContext
-from assistant.feedback import FeedbackStore
 from assistant.index.catalogue import UnknownDocumentError
+from assistant.stores.feedback import FeedbackStore
 
 if TYPE_CHECKING:
     from assistant.launcher import Services

@@ -19,10 +19,16 @@ import gradio as gr
 
 from assistant.answer.context import EvidenceContext, QuoteInContext
 from assistant.answer.models import Answer
-from assistant.feedback import Feedback, FeedbackError, FeedbackStorageError, FeedbackStore
 from assistant.index.catalogue import UnknownDocumentError
 from assistant.launcher import Services
 from assistant.retrieval.hybrid import Filters
+from assistant.stores.feedback import (
+    Feedback,
+    FeedbackError,
+    FeedbackStorageError,
+    FeedbackStore,
+    FeedbackUnavailableError,
+)
 from ui import render
 
 log = logging.getLogger(__name__)
@@ -105,6 +111,7 @@ class ChatCallbacks:
                 yield Reply(chat=display).values()
             if answer is None:
                 raise RuntimeError("The answer service ended without an answer.")
+            answer = _with_sharing_notice(services, conversation.id, answer)
             sources = render.sources_panel(answer, quote_contexts(services, answer))
         except Exception as exc:
             if _is_the_questions_fault(exc):
@@ -191,6 +198,18 @@ class ChatCallbacks:
             return gr.skip()
 
 
+def _with_sharing_notice(services: Services, conversation_id: str, answer: Answer) -> Answer:
+    """The answer, saying so when its conversation is kept on this server only (the shared
+    database is down)."""
+    from assistant.database.fallback import not_shared_notice
+
+    notice = not_shared_notice(services.conversations, conversation_id, answer.language)
+    if notice is None:
+        return answer
+    return answer.model_copy(update={"notice": f"{answer.notice} {notice}" if answer.notice
+                                     else notice})  # fmt: skip
+
+
 def quote_contexts(services: Services, answer: Answer) -> list[QuoteInContext | None]:
     """Each citation's surrounding paragraph, None where it cannot be read."""
     evidence = EvidenceContext(services.catalogue)
@@ -217,10 +236,16 @@ STORAGE_FAILED = (
     "{what} ble ikke lagret: tjenesten får ikke skrevet til datamappen sin. "
     "Si fra til den som drifter tjenesten."
 )
+DATABASE_DOWN = (
+    "{what} ble ikke lagret: databasen tjenesten lagrer i, svarer ikke akkurat nå. "
+    "Prøv igjen om litt – svaret står her fortsatt."
+)
 
 
 def _not_saved(what: str, exc: Exception) -> str:
     """The chat's Norwegian line for feedback that could not be stored."""
+    if isinstance(exc, FeedbackUnavailableError):
+        return DATABASE_DOWN.format(what=what)  # refused, not lost: the user gives it again
     if isinstance(exc, FeedbackStorageError | OSError):
         return STORAGE_FAILED.format(what=what)  # the server log has the details
     return f"{what} ble ikke lagret: {exc}"

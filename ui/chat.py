@@ -20,8 +20,8 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.feedback import FeedbackStore
 from assistant.launcher import Services
+from assistant.stores.feedback import FeedbackStore
 from ui import render
 from ui.callbacks import ALL_AREAS, ChatCallbacks
 

@@ -60,15 +60,15 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 def cmd_feedback_export(args: argparse.Namespace) -> int:
     from assistant.database import feedback_store
-    from assistant.feedback import FeedbackError, FeedbackStore
     from assistant.settings import get_settings
+    from assistant.stores.feedback import FeedbackError, FeedbackStore
 
     settings = get_settings()
     if args.data_dir:
         settings = settings.model_copy(
             update={"server": settings.server.model_copy(update={"data_dir": Path(args.data_dir)})}
         )
-    store: FeedbackStore = feedback_store(settings)
+    store: FeedbackStore = feedback_store(settings, limited=False)  # every row, however many
     fmt = args.format
     if fmt is None:
         fmt = "jsonl" if args.output and args.output.endswith((".jsonl", ".ndjson")) else "csv"

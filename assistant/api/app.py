@@ -20,9 +20,10 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
-from assistant.api.deps import ApiState, get_caller
+from assistant.api.deps import ApiState, get_caller, require_admin
 from assistant.api.errors import SafeJSONResponse, install_error_handlers
 from assistant.api.holder import ServicesHolder
+from assistant.api.metrics import ApiMetrics, MetricsMiddleware
 from assistant.api.middleware import (
     AccessLogMiddleware,
     BodyLimitMiddleware,
@@ -31,9 +32,19 @@ from assistant.api.middleware import (
     HostCheckMiddleware,
 )
 from assistant.api.openapi import install_openapi
-from assistant.api.routers import admin, ask, documents, goals, health, openai_compat, search
-from assistant.api.security import allowed_hosts, open_access
-from assistant.database import key_store, rate_limiter
+from assistant.api.routers import (
+    admin,
+    ask,
+    documents,
+    goals,
+    health,
+    metrics,
+    openai_compat,
+    search,
+)
+from assistant.api.routers.responses import errors
+from assistant.api.security import allowed_hosts, metrics_access, open_access
+from assistant.database import key_store, rate_limiter, request_database
 from assistant.launcher import Services
 from assistant.settings import Settings
 
@@ -48,7 +59,8 @@ verbatim quotes.
 is open by default (`ASSISTANT_SERVER__OPEN_ACCESS` overrides): it then accepts any Bearer
 value that is not a revoked key, so OpenAI clients (which must send one) work as they are.
 Wrong keys are limited per client address (`too_many_failed_keys`, 429 with `Retry-After`).
-`/healthz`, `/readyz` and this documentation need no key. Requests must be addressed to an
+`/healthz`, `/readyz`, `/metrics` on loopback (`ASSISTANT_SERVER__METRICS`) and this
+documentation need no key. Requests must be addressed to an
 allowed host name (`ASSISTANT_SERVER__ALLOWED_HOSTS`; loopback names on loopback).
 
 **Errors** are always JSON: `{"error": {"code": "…", "message": "…"}}`. The `code` is
@@ -85,6 +97,7 @@ def create_app(
     ``/readyz`` answering 503 and saying what to run.
     """
     holder = ServicesHolder(settings, services)
+    database = request_database(settings.database)
     state = ApiState(
         settings=settings,
         holder=holder,
@@ -93,6 +106,10 @@ def create_app(
         open_access=open_access(settings.server),
         answer_workers=answer_workers or settings.server.answer_threads or DEFAULT_ANSWER_WORKERS,
         failed_keys=rate_limiter(settings, settings.server.failed_auth_per_minute, "failed_keys"),
+        metrics=ApiMetrics(
+            build=lambda: holder.services.index.path.name if holder.services else None,
+            database_up=database.available if database is not None else None,
+        ),
     )
 
     @asynccontextmanager
@@ -122,6 +139,14 @@ def create_app(
     for module in (ask, search, documents, goals, openai_compat):
         app.include_router(module.router, prefix="/v1", dependencies=authed)
     app.include_router(admin.router, prefix="/v1")
+    access = metrics_access(settings.server)
+    if access != "off":
+        admin_only = access == "admin"
+        app.include_router(
+            metrics.router,
+            dependencies=[Depends(require_admin)] if admin_only else [],
+            responses=errors(401, 403, 429) if admin_only else {},
+        )
     install_openapi(app, holder, settings)
 
     if settings.server.cors_origins:
@@ -136,6 +161,7 @@ def create_app(
     app.add_middleware(ErrorShapeMiddleware)
     app.add_middleware(DocsPolicyMiddleware, paths=["/docs", "/redoc"])
     app.add_middleware(HostCheckMiddleware, allowed=allowed_hosts(settings.server))
+    app.add_middleware(MetricsMiddleware, metrics=state.metrics)
     app.add_middleware(AccessLogMiddleware)  # the last added runs first: every request logged
     if not settings.server.chat:
         log.info("The chat UI is turned off (ASSISTANT_SERVER__CHAT=false); serving the API only.")

@@ -85,8 +85,8 @@ def _serve(settings: Any, services: Any, args: argparse.Namespace) -> None:
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
-    from assistant.api.security import KeyStoreError
     from assistant.database import key_store
+    from assistant.stores.keys import KeyStoreError
 
     store = key_store(settings_from_args(args))
     try:

@@ -1,7 +1,9 @@
 """FastAPI dependencies as typed aliases: the app's state, the services, the caller.
 
 Dependencies are ``async`` on purpose: they are quick, and a plain ``def``
-would cost every request a hop to the thread pool.
+would cost every request a hop to the thread pool. Only where the keys and
+limits live in the shared database is the caller checked in the thread pool,
+so that waiting on the database never holds up the event loop.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from assistant.api.errors import ApiError
 from assistant.api.holder import ServicesHolder
+from assistant.api.metrics import ApiMetrics
 from assistant.api.middleware import KEY_NAME_STATE
-from assistant.api.ratelimit import RateLimiter
-from assistant.api.security import KeyStore, KeyStoreUnavailableError
 from assistant.launcher import Services
 from assistant.settings import Settings
+from assistant.stores.keys import KeyStore, KeyStoreUnavailableError
+from assistant.stores.ratelimit import RateLimiter
 
 ANONYMOUS = "anonymous"
 log = logging.getLogger("assistant.api")
@@ -42,6 +45,7 @@ class ApiState:
     limiter: RateLimiter
     open_access: bool
     answer_workers: int
+    metrics: ApiMetrics
     failed_keys: RateLimiter = field(default_factory=lambda: RateLimiter(5))
     """Wrong API keys allowed per client address (a token bucket per address)."""
     _slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter] = field(
@@ -58,6 +62,11 @@ class ApiState:
         if slots is None:
             slots = self._slots[loop] = CapacityLimiter(self.answer_workers)
         return await to_thread.run_sync(partial(func, *args, **kwargs), limiter=slots)
+
+    @property
+    def shared(self) -> bool:
+        """Whether keys, limits and conversations live in the shared database."""
+        return self.settings.database.dsn() is not None
 
 
 @dataclass(frozen=True)
@@ -105,26 +114,31 @@ async def get_caller(
     Under open access a Bearer value that is no known key is accepted (OpenAI
     clients must send one); a revoked key is refused either way. Wrong keys are
     limited per client address: past ``failed_auth_per_minute`` the address gets
-    429 for every key until its bucket refills.
+    429 for every key until its bucket refills. While the shared database is down
+    a key this replica verified lately is accepted, and any other gets 503
+    ``database_unavailable`` (under open access: served as anonymous).
     """
     host = request.client.host if request.client else "unknown"
+    token = None
     if credentials is not None:
-        caller = _keyed_caller(state, credentials.credentials, host)
+        token = credentials.credentials
     elif request.headers.get("authorization"):
         raise _unauthorized(
             "invalid_authorization", "Send the API key as `Authorization: Bearer <key>`."
         )
-    elif state.open_access:
-        caller = Caller(ANONYMOUS, False, f"ip:{host}")
-    else:
+    elif not state.open_access:
         raise _unauthorized(
             "missing_api_key",
             "This API needs a key: send `Authorization: Bearer <key>`. "
             "An administrator creates one with `assistant keys create --name …`.",
         )
+    if state.shared:
+        caller, wait = await to_thread.run_sync(_admit, state, token, host)
+    else:
+        caller, wait = _admit(state, token, host)
     request.scope.setdefault("state", {})[KEY_NAME_STATE] = caller.name
-    wait = state.limiter.acquire(caller.bucket)
     if wait > 0:
+        state.metrics.refused("requests")
         retry = max(1, math.ceil(wait))
         raise ApiError(
             429,
@@ -136,10 +150,20 @@ async def get_caller(
     return caller
 
 
+def _admit(state: ApiState, token: str | None, host: str) -> tuple[Caller, float]:
+    """The caller and the seconds it must wait for a token (0.0: go ahead)."""
+    if token is None:
+        caller = Caller(ANONYMOUS, False, f"ip:{host}")
+    else:
+        caller = _keyed_caller(state, token, host)
+    return caller, state.limiter.acquire(caller.bucket)
+
+
 def _keyed_caller(state: ApiState, token: str, host: str) -> Caller:
     """The caller a Bearer token names; 401 for a wrong one, 429 after too many from ``host``."""
     blocked = state.failed_keys.peek(host)
     if blocked > 0:
+        state.metrics.refused("failed_keys")
         retry = max(1, math.ceil(blocked))
         raise ApiError(
             429,
@@ -150,12 +174,21 @@ def _keyed_caller(state: ApiState, token: str, host: str) -> Caller:
     try:
         key = state.keys.match(token)
     except KeyStoreUnavailableError as exc:
-        log.error("%s", exc)
+        if not state.shared:
+            log.error("%s", exc)
+            raise ApiError(
+                503,
+                "key_store_unavailable",
+                "API keys cannot be checked right now (the server's data folder cannot be "
+                "read). Try again later; the administrator has been told in the log.",
+            ) from exc
+        if state.open_access:  # what an unknown key would get: nothing a key grants
+            return Caller(ANONYMOUS, False, f"ip:{host}")
         raise ApiError(
             503,
-            "key_store_unavailable",
-            "API keys cannot be checked right now (the server's data folder cannot be read). "
-            "Try again later; the administrator has been told in the log.",
+            "database_unavailable",
+            "API keys cannot be checked right now: the shared database does not answer, and "
+            "this server has not seen this key lately. Try again in a moment.",
         ) from exc
     if key is not None and key.revoked_at is None:
         return Caller(key.name, key.admin, f"key:{key.name}")

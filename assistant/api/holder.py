@@ -63,6 +63,7 @@ class ServicesHolder:
                 services = dataclasses.replace(services, conversations=self._shared_conversations)
         self._services = services
         self._problem = NOT_READY
+        self._problem_code = "index_not_ready"
         self._reload_lock = threading.Lock()
 
     @property
@@ -70,10 +71,11 @@ class ServicesHolder:
         return self._services
 
     def current(self) -> Services:
-        """The services in service; ApiError 503 'index_not_ready' when none are loaded."""
+        """The services in service; ApiError 503 when none are loaded ('index_not_ready', or
+        'database_unavailable' when the index could not be read from the database)."""
         services = self._services
         if services is None:
-            raise ApiError(503, "index_not_ready", self._problem)
+            raise ApiError(503, self._problem_code, self._problem)
         return services
 
     def load(
@@ -96,10 +98,10 @@ class ServicesHolder:
             if services.index.fallback_notice:
                 log.warning("%s", services.index.fallback_notice)
         except IndexNotReadyError as exc:
-            self._problem = _problem(exc)
+            self._problem, self._problem_code = _problem(exc), "index_not_ready"
             log.warning("Serving without an index: %s", exc)
         except DatabaseError as exc:  # the watcher tries again every database.poll_s
-            self._problem = str(exc)
+            self._problem, self._problem_code = str(exc), "database_unavailable"
             log.error("Serving without an index: %s", exc)
 
     def reload(self) -> ReloadResult:
@@ -155,6 +157,8 @@ class ServicesHolder:
                         log.info("Took up the new current build %s", result.build)
             except ApiError as exc:
                 log.warning("The new current build was not taken up: %s", exc.message)
+            except DatabaseError:
+                pass  # said once in the log when it failed, and again when it answers
             except Exception:
                 log.exception("Checking the database for a new index build failed")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from starlette.concurrency import iterate_in_threadpool
@@ -47,12 +47,18 @@ class CompletionStream:
     """The server-sent events of one streamed completion, cut at ``limit`` words if given."""
 
     def __init__(
-        self, completion_id: str, created: int, limit: int | None, prompt_words: int | None
+        self,
+        completion_id: str,
+        created: int,
+        limit: int | None,
+        prompt_words: int | None,
+        on_answer: Callable[[Answer], object] | None = None,
     ):
         self.completion_id = completion_id
         self.created = created
         self.limit = limit
         self.prompt_words = prompt_words  # None: no usage chunk was asked for
+        self.on_answer = on_answer  # told the whole answer once it is there (the metrics)
         self.sent = ""
 
     def _event(self, choices: list[dict[str, Any]], **extra: Any) -> str:
@@ -97,6 +103,8 @@ class CompletionStream:
             except StopAsyncIteration:
                 break
         if answer is not None:
+            if self.on_answer is not None:
+                self.on_answer(answer)
             citations = [c.model_dump() for c in answer.citations]
             finish = "length" if self.limit is not None and cut else "stop"
             yield self.chunk({}, finish, citations=citations, abstained=answer.abstained)

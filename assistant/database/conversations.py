@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import random
 
-from assistant.answer.conversation import ConversationStore
 from assistant.answer.models import Turn
-from assistant.components.database import connect
+from assistant.components.database import Database
+from assistant.stores.conversations import ConversationStore
 
 PRUNE_EVERY = 100
 """About one append in this many also removes the conversations past their time to live."""
@@ -18,13 +18,12 @@ class PostgresConversationStore(ConversationStore):
     """The ``conversations`` table: the same contract as the in-memory store (the last
     ``max_turns`` turns; a conversation idle for ``ttl_s`` is forgotten)."""
 
-    def __init__(self, url: str, pool_size: int = 4, max_turns: int = 20, ttl_s: float = 3600):
+    def __init__(self, database: Database, max_turns: int = 20, ttl_s: float = 3600):
         super().__init__(max_turns=max_turns, ttl_s=ttl_s)
-        self.url = url
-        self.pool_size = pool_size
+        self.database = database
 
     def history(self, conversation_id: str) -> list[Turn]:
-        with connect(self.url, self.pool_size) as db:
+        with self.database.connect() as db:
             row = db.execute(
                 "SELECT turns FROM conversations WHERE id = %s "
                 "AND updated_at > clock_timestamp() - make_interval(secs => %s)",
@@ -34,7 +33,7 @@ class PostgresConversationStore(ConversationStore):
 
     def append(self, conversation_id: str, *turns: Turn) -> None:
         new = json.dumps([t.model_dump() for t in turns], ensure_ascii=False)
-        with connect(self.url, self.pool_size) as db:
+        with self.database.connect() as db:
             # an expired conversation starts afresh; the row lock orders concurrent appends
             db.execute(
                 """

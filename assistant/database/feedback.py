@@ -1,6 +1,6 @@
 """Feedback in PostgreSQL: every replica writes to one ``feedback`` table.
 
-The SQL is :class:`~assistant.feedback.store.FeedbackStore`'s own; only the
+The SQL is :class:`~assistant.stores.feedback.FeedbackStore`'s own; only the
 connection (a pooled psycopg one) and its ``%s`` placeholders differ.
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from assistant.components.database import DatabaseError, connect
-from assistant.feedback.store import FeedbackStorageError, FeedbackStore
+from assistant.components.database import Database, DatabaseError
+from assistant.stores.feedback import FeedbackStore, FeedbackUnavailableError
 
 
 class PostgresFeedbackStore(FeedbackStore):
@@ -19,9 +19,8 @@ class PostgresFeedbackStore(FeedbackStore):
 
     PLACEHOLDER = "%s"
 
-    def __init__(self, url: str, pool_size: int = 4):
-        self.url = url
-        self.pool_size = pool_size
+    def __init__(self, database: Database):
+        self.database = database
 
     def _has_rows(self) -> bool:
         return True  # the table is made with the schema, before any request
@@ -29,7 +28,10 @@ class PostgresFeedbackStore(FeedbackStore):
     @contextmanager
     def _connection(self) -> Iterator[Any]:
         try:
-            with connect(self.url, self.pool_size) as db:
+            with self.database.connect() as db:
                 yield db
         except DatabaseError as exc:
-            raise FeedbackStorageError(str(exc)) from exc
+            raise FeedbackUnavailableError(
+                "The shared database cannot be reached right now, so the feedback was not "
+                "stored; give it again in a moment."
+            ) from exc

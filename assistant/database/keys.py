@@ -7,7 +7,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from assistant.api.security import (
+from assistant.components.database import Database, DatabaseError
+from assistant.stores.keys import (
     ApiKey,
     KeyStore,
     KeyStoreError,
@@ -15,7 +16,6 @@ from assistant.api.security import (
     hash_key,
     new_key,
 )
-from assistant.components.database import DatabaseError, connect
 
 
 class PostgresKeyStore(KeyStore):
@@ -26,9 +26,8 @@ class PostgresKeyStore(KeyStore):
     hash leaks nothing a timing attack could use: the hash of a random 256-bit key.
     """
 
-    def __init__(self, url: str, pool_size: int = 4):
-        self.url = url
-        self.pool_size = pool_size
+    def __init__(self, database: Database):
+        self.database = database
 
     def create(self, name: str, admin: bool = False) -> str:
         key, now = new_key(name)
@@ -70,7 +69,7 @@ class PostgresKeyStore(KeyStore):
     @contextmanager
     def _connect(self) -> Iterator[Any]:
         try:
-            with connect(self.url, self.pool_size) as db:
+            with self.database.connect() as db:
                 yield db
         except DatabaseError as exc:
             raise KeyStoreUnavailableError(str(exc)) from exc

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
-from assistant.api.ratelimit import RateLimiter
-from assistant.components.database import connect
+from assistant.components.database import Database
+from assistant.stores.ratelimit import RateLimiter
 
 PRUNE_EVERY = 1000
 """About one call in this many removes the buckets that are full again (nothing to keep)."""
@@ -37,24 +37,23 @@ class PostgresRateLimiter(RateLimiter):
     database's clock so replicas' clocks never disagree.
     """
 
-    def __init__(self, url: str, per_minute: int, scope: str, pool_size: int = 4):
+    def __init__(self, database: Database, per_minute: int, scope: str):
         super().__init__(per_minute)
-        self.url = url
+        self.database = database
         self.scope = scope
-        self.pool_size = pool_size
 
     def _params(self, caller: str) -> dict[str, object]:
         return {"scope": self.scope, "caller": caller, "capacity": self.capacity, "rate": self.rate}
 
     def peek(self, caller: str) -> float:
-        with connect(self.url, self.pool_size) as db:
+        with self.database.connect() as db:
             row = db.execute(_PEEK, self._params(caller)).fetchone()
         tokens = self.capacity if row is None else float(row[0])
         return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
 
     def acquire(self, caller: str) -> float:
         params = self._params(caller)
-        with connect(self.url, self.pool_size) as db:
+        with self.database.connect() as db:
             db.execute(_TAKE, params)
             tokens, now = db.execute(_LOCK, params).fetchone()
             tokens = float(tokens)

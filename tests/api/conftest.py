@@ -21,10 +21,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from assistant.api.app import create_app
-from assistant.api.security import KeyStore
 from assistant.components.embedding import E5Embedding
 from assistant.launcher import Services, load_services
 from assistant.settings import CorpusSettings, IndexSettings, ServerSettings, Settings
+from assistant.stores.keys import KeyStore
 from tests.api.live import TEST_HOSTS, Keyed, live_server
 
 AppFactory = Callable[..., FastAPI]

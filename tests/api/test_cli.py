@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.api.security import KeyStore
 from assistant.cli import main
 from assistant.index.store import current_build
+from assistant.stores.keys import KeyStore
 from tests.api.live import LOCAL
 from tests.support.damage import truncate, two_builds
 

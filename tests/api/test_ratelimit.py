@@ -9,8 +9,8 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from assistant.api.ratelimit import RateLimiter
-from assistant.api.security import KeyStore
+from assistant.stores.keys import KeyStore
+from assistant.stores.ratelimit import RateLimiter
 
 
 class Clock:

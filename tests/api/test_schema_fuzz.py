@@ -26,8 +26,8 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from assistant.api.app import create_app
-from assistant.api.security import KeyStore
 from assistant.launcher import Services
+from assistant.stores.keys import KeyStore
 from tests.api.live import TEST_HOSTS
 
 # The one rule a JSON schema cannot state: the last message must be the user's, with text.
@@ -49,6 +49,7 @@ OPERATIONS = [
     ("POST", "/v1/admin/reload"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
+    ("GET", "/metrics"),
 ]
 
 

@@ -13,15 +13,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from assistant.api.security import (
-    KEYS_FILE,
-    KeyStore,
-    KeyStoreError,
-    allowed_hosts,
-    is_loopback,
-    open_access,
-)
+from assistant.api.security import allowed_hosts, is_loopback, open_access
 from assistant.settings import ServerSettings
+from assistant.stores.keys import KEYS_FILE, KeyStore, KeyStoreError
 from tests.api.live import Keyed
 
 QUESTION = {"question": "Hva er tiårsmål 2?"}

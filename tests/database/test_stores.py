@@ -9,11 +9,12 @@ import json
 import pytest
 
 from assistant.answer.models import Turn
-from assistant.api.security import KeyStoreError, KeyStoreUnavailableError
+from assistant.components.database import Database
 from assistant.database import conversation_store, feedback_store, key_store, rate_limiter
 from assistant.database.conversations import PostgresConversationStore
-from assistant.feedback.store import Feedback, FeedbackError
 from assistant.settings import DatabaseSettings, Settings
+from assistant.stores.feedback import Feedback, FeedbackError
+from assistant.stores.keys import KeyStoreError, KeyStoreUnavailableError
 
 pytestmark = pytest.mark.slow  # starts a PostgreSQL server (a few seconds, once)
 
@@ -27,7 +28,7 @@ def test_without_a_url_nothing_changes(tmp_path) -> None:  # type: ignore[no-unt
     settings.server.data_dir = tmp_path
     assert type(key_store(settings)).__name__ == "KeyStore"
     assert type(feedback_store(settings)).__name__ == "FeedbackStore"
-    assert type(conversation_store(settings)).__name__ == "ConversationStore"
+    assert type(conversation_store(settings)).__name__ == "ConversationStore"  # in memory
     assert type(rate_limiter(settings, 5, "requests")).__name__ == "RateLimiter"
 
 
@@ -84,11 +85,11 @@ def test_a_conversation_goes_on_in_another_store(database_url: str) -> None:
 
 
 def test_a_conversation_keeps_its_last_turns_and_expires(database_url: str) -> None:
-    store = PostgresConversationStore(database_url, max_turns=3, ttl_s=3600)
+    store = PostgresConversationStore(Database(database_url), max_turns=3, ttl_s=3600)
     for n in range(5):
         store.append("c", Turn(role="user", content=str(n)))
     assert [t.content for t in store.history("c")] == ["2", "3", "4"]
-    expired = PostgresConversationStore(database_url, max_turns=3, ttl_s=0.000001)
+    expired = PostgresConversationStore(Database(database_url), max_turns=3, ttl_s=0.000001)
     assert expired.history("c") == []
     expired.append("c", Turn(role="user", content="ny"))
     assert [t.content for t in store.history("c")] == ["ny"]

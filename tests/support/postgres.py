@@ -31,3 +31,38 @@ def fresh_database(server: Any) -> str:
     name = f"t_{uuid.uuid4().hex[:12]}"
     server.psql(f"CREATE DATABASE {name};")
     return str(server.get_uri(name))
+
+
+def stop(server: Any) -> None:
+    """Stop the server (``pg_ctl stop``, fast mode: sessions are ended), keeping its data."""
+    from pgserver._commands import pg_ctl
+
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
+
+
+def start(server: Any) -> None:
+    """Start a stopped server again on the same socket, so its URLs stay the same."""
+    from pgserver._commands import pg_ctl
+
+    socket_dir = server.get_postmaster_info().socket_dir
+    pg_ctl(
+        ["-w", "-o", '-h ""', "-o", f"-k {socket_dir}", "-l", str(server.log), "start"],
+        pgdata=server.pgdata,
+        user=server.system_user,
+        timeout=30,
+    )
+
+
+def running(server: Any) -> bool:
+    """Whether the server is up (its ``postmaster.pid`` names a live process)."""
+    from pgserver.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(server.pgdata)
+    return info is not None and info.is_running()
+
+
+def client_program(server: Any, name: str) -> Path:
+    """A PostgreSQL client program of the server's own version (pg_dump, pg_restore, psql)."""
+    from pgserver._commands import POSTGRES_BIN_PATH
+
+    return Path(POSTGRES_BIN_PATH) / name

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from assistant.components.embedding import E5Embedding
-from assistant.feedback import FeedbackStore
 from assistant.launcher import Services, load_services
+from assistant.stores.feedback import FeedbackStore
 from tests.conftest import CORPUS, settings_for
 from tests.ui.live import CHROMIUM, CHROMIUM_ARGS, LiveChat, serving
 

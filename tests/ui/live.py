@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.feedback import FeedbackStore
 from assistant.launcher import Services
+from assistant.stores.feedback import FeedbackStore
 from tests.support.live_server import live_server as serving
 
 __all__ = ["CHROMIUM", "CHROMIUM_ARGS", "LiveChat", "serving"]

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from assistant.feedback import FeedbackStore
+from assistant.answer.models import Turn
+from assistant.components.database import DatabaseError
+from assistant.database.fallback import FallbackConversations
 from assistant.launcher import Services
+from assistant.stores.conversations import ConversationStore
+from assistant.stores.feedback import FeedbackStore
 from ui.callbacks import ChatCallbacks, Reply, area_choices
 
 HPV = "Hvilket tiårsmål dekker eliminering av HPV?"
@@ -165,3 +170,27 @@ def test_feedback_to_an_unwritable_data_folder_gets_a_norwegian_message(
     for english in ("unable to open", "database", "sqlite", "Errno", str(tmp_path)):
         assert english not in status
     assert session["feedback_id"] is None
+
+
+class DownConversations(ConversationStore):
+    """The shared conversation store of a replica whose database is down."""
+
+    def history(self, conversation_id: str) -> list[Turn]:
+        raise DatabaseError("The database (ASSISTANT_DATABASE__URL) cannot be used: down.")
+
+    def append(self, conversation_id: str, *turns: Turn) -> None:
+        raise DatabaseError("The database (ASSISTANT_DATABASE__URL) cannot be used: down.")
+
+
+def test_while_the_database_is_down_the_chat_says_the_conversation_stays_here(
+    chat_services: Services, feedback_store: FeedbackStore
+) -> None:
+    services = dataclasses.replace(
+        chat_services, conversations=FallbackConversations(DownConversations())
+    )
+    chat = ChatCallbacks(lambda: services, lambda: feedback_store)
+    _, page = ask(chat, HPV)
+    assert "Tiårsmål 2" in page.chat[-1]["content"]
+    assert "samtalen huskes bare på denne serveren" in page.chat[-1]["content"]
+    _, page = ask(chat, "Hvilket målområde hører det til?", page)  # memory still works
+    assert "Målområde 1" in page.chat[-1]["content"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import build_parser, main
-from assistant.feedback import Feedback, FeedbackStore
+from assistant.stores.feedback import Feedback, FeedbackStore
 
 
 @pytest.fixture

@@ -1,27 +1,22 @@
-"""The public names of the chat and feedback packages, and that importing them is light."""
+"""The public names of the chat and the stores packages, and that importing them is light."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-import assistant.feedback
+import assistant.stores
 import ui
 
 
 def test_public_names() -> None:
     assert sorted(ui.__all__) == ["create_chat_app", "mount_chat"]
     assert callable(ui.mount_chat)
-    assert sorted(assistant.feedback.__all__) == [
-        "EXPORT_FORMATS",
-        "Feedback",
-        "FeedbackError",
-        "FeedbackStorageError",
-        "FeedbackStore",
-        "StoredFeedback",
-    ]
-    for name in assistant.feedback.__all__:
-        assert getattr(assistant.feedback, name) is not None
+    assert {"ConversationStore", "FeedbackStore", "KeyStore", "RateLimiter"} <= set(
+        assistant.stores.__all__
+    )
+    for name in assistant.stores.__all__:
+        assert getattr(assistant.stores, name) is not None
 
 
 def test_the_cli_registration_does_not_import_gradio() -> None:

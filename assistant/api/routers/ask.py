@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
+from anyio import to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import iterate_in_threadpool
@@ -16,6 +18,7 @@ from assistant.api.deps import ServicesDep, StateDep
 from assistant.api.errors import ApiError, SafeJSONResponse
 from assistant.api.routers.responses import AUTHED, errors
 from assistant.api.schemas import AskRequest, AskResponse, has_text
+from assistant.database.fallback import not_shared_notice
 
 router = APIRouter(tags=["answers"])
 log = logging.getLogger("assistant.api")
@@ -54,27 +57,38 @@ async def ask(
 
     Send `conversation_id` from a previous answer to ask a follow-up; or send
     `history` yourself. Every answer returns the `conversation_id` to continue with.
+    While the shared database is down, a `notice` says that the conversation is
+    remembered on this server only.
     """
     if not has_text(body.question):
         raise ApiError(422, "invalid_question", EMPTY_QUESTION)
+    began = time.perf_counter()
     history = [turn.to_turn() for turn in body.history] if body.history is not None else None
-    conversation = services.chat.open(body.conversation_id, history)
+    # reading a stored conversation may wait on the shared database: not in the event loop
+    conversation = await to_thread.run_sync(services.chat.open, body.conversation_id, history)
     filters = body.filters.to_filters() if body.filters else None
+
+    def shown(answer: Answer) -> dict[str, Any]:
+        state.metrics.answered("/v1/ask", answer, time.perf_counter() - began)
+        data = answer.public_dict()
+        if notice := not_shared_notice(services.conversations, conversation.id, answer.language):
+            data["notice"] = f"{data['notice']} {notice}" if data.get("notice") else notice
+        return {**data, "conversation_id": conversation.id}
+
     if wants_stream(request, body.stream):
         pieces = conversation.stream(body.question, filters, body.mode)
         first = await state.run(next, pieces)  # computes (and checks) the whole answer
-        events = _events(conversation.id, first, pieces)
         return StreamingResponse(
-            events,
+            _events(first, pieces, shown),
             media_type=EVENT_STREAM,
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
     answer = await state.run(conversation.ask, body.question, filters, body.mode)
-    return SafeJSONResponse({**answer.public_dict(), "conversation_id": conversation.id})
+    return SafeJSONResponse(shown(answer))
 
 
 async def _events(
-    conversation_id: str, first: str | Answer, rest: Iterator[str | Answer]
+    first: str | Answer, rest: Iterator[str | Answer], shown: Callable[[Answer], dict[str, Any]]
 ) -> AsyncIterator[str]:
     async def pieces() -> AsyncIterator[str | Answer]:
         yield first
@@ -84,7 +98,7 @@ async def _events(
     try:
         async for item in pieces():
             if isinstance(item, Answer):
-                yield sse("final", {**item.public_dict(), "conversation_id": conversation_id})
+                yield sse("final", shown(item))
             else:
                 yield sse("delta", {"text": item})
     except Exception:  # the status line is sent: report in the stream, log the rest

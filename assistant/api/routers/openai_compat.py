@@ -31,6 +31,7 @@ from assistant.api.routers.responses import AUTHED, errors
 from assistant.api.schemas import has_text
 
 router = APIRouter(tags=["openai"])
+ENDPOINT = "/v1/chat/completions"
 
 CHUNKS_DOC = (
     "With `stream: true`: server-sent `data:` lines, each a `chat.completion.chunk` whose "
@@ -105,6 +106,7 @@ async def chat_completions(
     """
     question, history = _question_and_history(body)
     _check_parameters(body)
+    began = time.perf_counter()
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     prompt_words = words(question) + sum(words(t.content) for t in history)
@@ -116,6 +118,9 @@ async def chat_completions(
             created,
             body.word_limit(),
             prompt_words if body.stream_options and body.stream_options.include_usage else None,
+            on_answer=lambda answer: state.metrics.answered(
+                ENDPOINT, answer, time.perf_counter() - began
+            ),
         )
         return StreamingResponse(
             stream.events(first, pieces),
@@ -123,6 +128,7 @@ async def chat_completions(
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
     answer = await state.run(services.answers.answer, question, history)
+    state.metrics.answered(ENDPOINT, answer, time.perf_counter() - began)
     content = answer.answer + sources_text(answer)
     finish = "stop"
     limit = body.word_limit()

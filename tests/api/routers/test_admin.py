@@ -13,11 +13,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from assistant.api.security import KeyStore
 from assistant.components.embedding import E5Embedding
 from assistant.index.store import current_build
 from assistant.launcher import Services, ingest, load_services
 from assistant.settings import CorpusSettings, IndexSettings, Settings
+from assistant.stores.keys import KeyStore
 from tests.support.damage import flip_bytes, truncate
 
 NEW_DOCUMENT = """Pressemelding: Ny satsing på lindrende behandling

@@ -1,6 +1,6 @@
 """FeedbackStore: ratings and comments kept in SQLite, exported as CSV and JSON Lines.
 
-(Tests of ``assistant/feedback/store.py``.)
+(Tests of ``assistant/stores/feedback.py``.)
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.feedback import Feedback, FeedbackError, FeedbackStorageError, FeedbackStore
+from assistant.stores.feedback import Feedback, FeedbackError, FeedbackStorageError, FeedbackStore
 
 CITATIONS = [
     {

@@ -30,7 +30,7 @@ FILE_NAME = "feedback.sqlite3"
 MAX_COMMENT_CHARS = 2000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-_SCHEMA = """
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     created_at TEXT NOT NULL,
@@ -68,6 +68,14 @@ class FeedbackError(ValueError):
 
 class FeedbackStorageError(FeedbackError):
     """The feedback file cannot be opened or written (the data folder is not writable)."""
+
+
+class FeedbackUnavailableError(FeedbackStorageError):
+    """The shared database cannot be reached: the feedback is refused, to be given again later.
+
+    Refused rather than kept aside: the chat says so at once, and nothing is stored twice
+    or out of order when the database comes back.
+    """
 
 
 @dataclass
@@ -201,7 +209,7 @@ class FeedbackStore:
             try:
                 private_file(self.path)
                 with closing(sqlite3.connect(self.path, timeout=10)) as db:
-                    db.execute(_SCHEMA)  # a no-op once the table exists
+                    db.execute(SCHEMA)  # a no-op once the table exists
                     with db:  # one transaction: committed on success, rolled back on error
                         yield db
             except (sqlite3.Error, OSError) as exc:
