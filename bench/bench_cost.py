@@ -33,11 +33,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_api import free_port, load, stop_server, wait_ready  # noqa: E402
+from bench_api import free_port, load, stop_server, wait_ready
 
-from assistant.evaluation.dataset import load_question_set  # noqa: E402
-from assistant.launcher import load_services  # noqa: E402
-from assistant.settings import get_settings  # noqa: E402
+from assistant.evaluation.dataset import load_question_set
+from assistant.launcher import load_services
+from assistant.settings import get_settings
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 

@@ -16,7 +16,14 @@ import pytest
 
 # Highest first: a layer may import the layers below it, never those above.
 LAYERS: list[grimp.Layer | str] = [
-    grimp.Layer("assistant.api", "assistant.cli", "assistant.evaluation", "ui", independent=False),
+    grimp.Layer(
+        "assistant.api",
+        "assistant.cli",
+        "assistant.evaluation",
+        "assistant.reader",
+        "ui",
+        independent=False,
+    ),
     "assistant.database",
     "assistant.launcher",
     "assistant.stores",

@@ -150,6 +150,8 @@ class AnswerService:
                 "llm mode needs an OpenAI-compatible endpoint: set ASSISTANT_LLM__BASE_URL "
                 "and ASSISTANT_LLM__MODEL (or use mode 'extractive')."
             )
+        if filters is not None and not filters.is_empty():
+            self.retriever.validate(filters)  # a bad filter is an error whatever is asked
         language = detect_language(question)
         ruled = self.scope.form(question)
         if ruled is not None:

@@ -45,7 +45,9 @@ def test_a_damaged_model_file_is_named_and_not_used(tmp_path: Path) -> None:
     weights.write_bytes(bytes(data))
     reader, notice = load_learned_reader(copy)
     assert reader is None
-    assert notice is not None and "SHA-256" in notice and "model.safetensors" in notice
+    assert notice is not None
+    assert "SHA-256" in notice
+    assert "model.safetensors" in notice
 
 
 def test_the_shipped_model_verifies_and_names_its_corpus() -> None:

@@ -20,8 +20,9 @@ from assistant.index.bm25 import NorwegianAnalyzer
 from assistant.launcher import Services
 
 _TEXT = (
-    "Kontrollen skal følge pasienten. En kontroll er planlagt. Deltakerne var representert ved lederne. Etter fem års "
-    "oppfølging er overlevelse målt. Statistikk over screening og timer hos fastlegen."
+    "Kontrollen skal følge pasienten. En kontroll er planlagt. Deltakerne var representert "
+    "ved lederne. Etter fem års oppfølging er overlevelse målt. Statistikk over screening og "
+    "timer hos fastlegen."
 )
 
 

@@ -16,10 +16,10 @@ from assistant.index.store import LoadedIndex
 
 def test_q4_0_blocks_dequantise_low_nibbles_first() -> None:
     scale = np.float16(0.5).tobytes()
-    nibbles = bytes((j + 8) | ((15 - j) << 4) for j in range(16))  # low j+8, high 15-j
+    nibbles = bytes(j | ((15 - j) << 4) for j in range(16))  # byte j: low j, high 15 - j
     values = dequantize_q4_0(scale + nibbles, 32)
-    assert values[:16].tolist() == [0.5 * j for j in range(16)]
-    assert values[16:].tolist() == [0.5 * (7 - j) for j in range(16)]
+    assert values[:16].tolist() == [0.5 * (j - 8) for j in range(16)]  # weights 0..15
+    assert values[16:].tolist() == [0.5 * (7 - j) for j in range(16)]  # weights 16..31
 
 
 def test_a_file_that_is_not_an_e5_model_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]

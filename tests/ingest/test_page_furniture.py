@@ -22,7 +22,8 @@ def test_publication_stamps_are_typed(documents: dict[str, Document]) -> None:
 def test_a_caption_of_names_where_a_photo_stood_is_typed(documents: dict[str, Document]) -> None:
     roles = _roles(documents["hub-toppledermote-2024"])
     names = [p for p, r in roles.items() if r == "names"]
-    assert names and all(p.count(",") >= 3 for p in names)
+    assert names
+    assert all(p.count(",") >= 3 for p in names)
 
 
 def test_headings_and_body_text_are_not_furniture(documents: dict[str, Document]) -> None:

@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from assistant.answer.learned import corpus_hash
 from assistant.api.app import create_app
 from assistant.launcher import Services
 from tests.api.live import LOCAL
@@ -34,6 +35,12 @@ def test_healthz_and_readyz_need_no_key(make_app: AppFactory, api_services: Serv
         "reason": "It is the build in service on disk, and its files match its manifest.",
         "data_dir_writable": True,
         "warnings": [],
+        "reader": {
+            "reader": "extractive",
+            "model": None,
+            "trained_on": None,
+            "corpus": corpus_hash(api_services.index),
+        },
     }
 
 
