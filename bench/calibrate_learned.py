@@ -1,7 +1,9 @@
-"""Calibrate the learned reader on the dev split: reader + cross-encoder → P(answerable).
+"""Calibrate the learned reader on the dev split: its rank weight, then P(answerable).
 
-Runs every dev item through the answer service with the learned reader (uncalibrated),
-collects the hand-made reader's probability and the cross-encoder's best logit, and fits
+First the rank weight (a unit's score = the reader's + weight · the cross-encoder's logit):
+the value of ``--weights`` under which most answerable dev questions get every expected
+fact (no abstention by the model while this is measured). Then runs every dev item
+through the answer service with the learned reader, collects the hand-made reader's probability and the cross-encoder's best logit, and fits
 scikit-learn's ``LogisticRegression`` of "answerable" on the items no rule decided. The
 threshold is the highest one that keeps wrongly refused answerable dev questions (rules
 included) at or below ``--max-false-abstain``. Writes the calibration and the corpus hash
@@ -14,6 +16,7 @@ and on the held-out split, which is never used for fitting.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import time
 from pathlib import Path
@@ -41,11 +44,24 @@ def collect(service, items):
     return np.array(rows), np.array(labels), np.array(ruled)
 
 
+def facts_found(service, items) -> float:
+    """Share of answerable items whose answer holds every expected fact."""
+    from assistant.evaluation.metrics import fact_present
+
+    answerable = [i for i in items if i.answerable]
+    found = 0
+    for item in answerable:
+        text = answer_item(service, item).answer
+        found += all(fact_present(text, alternatives) for alternatives in item.expected_facts)
+    return found / max(len(answerable), 1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", type=Path, default=Path("models/reader"))
     parser.add_argument("--set", default="eval/questions.yaml")
     parser.add_argument("--max-false-abstain", type=float, default=0.05)
+    parser.add_argument("--weights", default="0,0.01,0.02,0.04,0.08,0.16")
     parser.add_argument("--dry-run", action="store_true")
     args = parser.parse_args()
     settings = get_settings().model_copy(deep=True)
@@ -56,7 +72,18 @@ def main() -> None:
     if reader is None:
         raise SystemExit(f"no learned reader: {services.answers.learned_notice}")
     qs = load_question_set(Path(args.set))
-    x_dev, y_dev, r_dev = collect(services.answers, qs.split("dev"))
+    dev_items = qs.split("dev")
+    best_weight, best_found = 0.0, -1.0
+    for weight in (float(w) for w in args.weights.split(",")):
+        reader.calibration = dataclasses.replace(
+            reader.calibration, rank_weight=weight, threshold=0.0
+        )
+        found = facts_found(services.answers, dev_items)
+        print(f"rank weight {weight:5.3f}: answerable dev questions with every fact {found:.3f}")
+        if found > best_found + 1e-9:
+            best_weight, best_found = weight, found
+    reader.calibration = dataclasses.replace(reader.calibration, rank_weight=best_weight)
+    x_dev, y_dev, r_dev = collect(services.answers, dev_items)
     x_held, y_held, r_held = collect(services.answers, qs.split("heldout"))
     free = ~r_dev
     model = LogisticRegression(class_weight="balanced", max_iter=1000)
@@ -82,6 +109,7 @@ def main() -> None:
             f"  answerable refused {(abstain & ~unanswerable).sum()}/{(~unanswerable).sum()}"
         )
     calibration = {
+        "rank_weight": best_weight,
         "reader": round(float(coef[0]), 4),
         "learned": round(float(coef[1]), 4),
         "intercept": round(intercept, 4),

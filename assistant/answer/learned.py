@@ -18,6 +18,7 @@ import hashlib
 import json
 import math
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 MANIFEST_FILE = "manifest.json"
 SCORED_UNITS = 8
 """Candidates the cross-encoder scores per question (bench/bench_cost.py measures the cost)."""
+SCORE_CACHE = 4096
+"""(question, passage) logits kept: a repeated question is not read again."""
 
 
 def passage_text(index: LoadedIndex, evidence: int) -> str:
@@ -65,6 +68,8 @@ class Calibration:
     learned: float
     intercept: float
     threshold: float
+    rank_weight: float = 0.0
+    """A unit's rank score is the reader's score + ``rank_weight`` · the model's logit."""
 
     def probability(self, reader_probability: float, best_logit: float) -> float:
         p = min(max(reader_probability, 1e-6), 1 - 1e-6)
@@ -86,8 +91,10 @@ class LearnedReader:
             float(fitted.get("learned", 1.0)),
             float(fitted.get("intercept", 0.0)),
             float(fitted.get("threshold", 0.5)),
+            float(fitted.get("rank_weight", 0.0)),
         )
         self._lock = threading.Lock()
+        self._seen: OrderedDict[tuple[str, str], float] = OrderedDict()
 
     @property
     def name(self) -> str:
@@ -99,14 +106,22 @@ class LearnedReader:
         return str(self.manifest.get("corpus_hash", ""))
 
     def scores(self, question: str, passages: list[str]) -> list[float]:
-        """The model's logit for each passage (one batch)."""
-        if not passages:
-            return []
+        """The model's logit for each passage; the pairs not scored lately in one batch."""
         import torch
 
-        ids, mask, types = self.encoder.encode([(question, p) for p in passages])
-        with self._lock, torch.inference_mode():
-            return [float(v) for v in self.model(ids, mask, types)]
+        with self._lock:
+            new = [p for p in dict.fromkeys(passages) if (question, p) not in self._seen]
+            if new:
+                ids, mask, types = self.encoder.encode([(question, p) for p in new])
+                with torch.inference_mode():
+                    logits = [float(v) for v in self.model(ids, mask, types)]
+                for p, logit in zip(new, logits, strict=True):
+                    self._seen[(question, p)] = logit
+            for p in passages:
+                self._seen.move_to_end((question, p))
+            while len(self._seen) > SCORE_CACHE:
+                self._seen.popitem(last=False)
+            return [self._seen[(question, p)] for p in passages]
 
     def rank(
         self, index: LoadedIndex, question: str, candidates: list[Candidate]

@@ -316,10 +316,10 @@ class AnswerService:
     def _reranker(
         self, question: str, learned: dict[str, float]
     ) -> Callable[[list[Candidate]], list[Candidate]]:
-        """Re-rank candidates by the learned reader; its best logit goes into ``learned``.
+        """Re-rank candidates with the learned reader; its best logit goes into ``learned``.
 
-        The units it scores come first, scored by its logits; the rest keep their order
-        below them.
+        A scored unit's score becomes the reader's score + ``rank_weight`` · its logit
+        (fitted on dev: the model breaks the reader's near-ties, it does not overrule it).
         """
         assert self.learned is not None
         reader = self.learned
@@ -329,10 +329,15 @@ class AnswerService:
             if not ranked:
                 return candidates
             learned["learned"] = round(ranked[0][1], 4)
-            scored = {id(c) for c, _ in ranked}
-            floor = min(s for _, s in ranked) - 1.0
-            rest = [dataclasses.replace(c, score=floor) for c in candidates if id(c) not in scored]
-            return [dataclasses.replace(c, score=s) for c, s in ranked] + rest
+            weight = reader.calibration.rank_weight
+            logits = {id(c): s for c, s in ranked}
+            rescored = [
+                dataclasses.replace(c, score=c.score + weight * logits[id(c)])
+                if id(c) in logits
+                else c
+                for c in candidates
+            ]
+            return sorted(rescored, key=lambda c: -c.score)
 
         return rerank
 
