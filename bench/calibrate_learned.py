@@ -1,14 +1,15 @@
 """Calibrate the learned reader on the dev split: its rank weight, then P(answerable).
 
 First the rank weight (a unit's score = the reader's + weight · the cross-encoder's logit):
-the value of ``--weights`` under which most answerable dev questions get every expected
-fact (no abstention by the model while this is measured). Then runs every dev item
-through the answer service with the learned reader, collects the hand-made reader's
-probability and the cross-encoder's best logit, and fits scikit-learn's ``LogisticRegression`` of "answerable" on the items no rule decided. The
-threshold is the highest one that keeps wrongly refused answerable dev questions (rules
-included) at or below ``--max-false-abstain``. Writes the calibration and the corpus hash
-into the artifact's manifest (``models/reader/manifest.json``) and prints the figures on dev
-and on the held-out split, which is never used for fitting.
+the value of ``--weights`` under which most answerable dev questions get every expected fact
+(no abstention by the model while this is measured). Then runs every dev item through the
+answer service with the learned reader, collects the hand-made reader's probability and the
+cross-encoder's best logit, and fits scikit-learn's ``LogisticRegression`` of "answerable"
+on the items no rule decided. The threshold is the highest one that keeps wrongly refused
+answerable dev questions (rules included) at or below ``--max-false-abstain``. Writes the
+calibration and the corpus hash into the artifact's manifest
+(``models/reader/manifest.json``) and prints the figures on dev and on the held-out split,
+which is never used for fitting.
 
     python bench/calibrate_learned.py [--dir models/reader] [--max-false-abstain 0.05]
 """
