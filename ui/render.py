@@ -76,10 +76,14 @@ def answer_message(answer: Answer) -> str:
     """The finished answer; an abstention opens with an amber notice that it is not an answer."""
     parts = []
     if answer.abstained:
+        nearest = (
+            "Avsnittene i kildepanelet er de nærmeste treffene, ikke belegg."
+            if answer.citations
+            else "Ingen avsnitt i dokumentene er vist: spørsmålet ligger utenfor dem."
+        )
         parts.append(
             '<div class="svar-varsel" role="note"><strong>⚠️ '
-            f"{ABSTAIN_TITLE}</strong><br>Dette er ikke et svar fra dokumentene. "
-            "Avsnittene i kildepanelet er de nærmeste treffene, ikke belegg.</div>"
+            f"{ABSTAIN_TITLE}</strong><br>Dette er ikke et svar fra dokumentene. {nearest}</div>"
         )
     if answer.notice:
         parts.append(f'<div class="svar-info" role="note">Merk: {escape(answer.notice)}</div>')

@@ -73,16 +73,31 @@ def build_messages(question: str, language: Language, quotes: list[str]) -> list
     return [("system", _SYSTEM[language]), ("user", f"{label}:\n{sources}\n\n{asks}: {question}")]
 
 
+# A list ordinal left at the end of a span ("… fem målområder: 1.") opens the next item:
+# models write lists inline, and the number belongs to the sentence it numbers.
+_TRAILING_ORDINAL = re.compile(r"(?:^|:)\s*\d{1,2}\.$")
+
+
 def split_sentences(text: str) -> list[str]:
     """The sentences of a generated answer, by the corpus's own sentence rule."""
-    return [text[start:end] for start, end in sentence_spans(text)]
+    out: list[str] = []
+    carry = ""
+    for start, end in sentence_spans(text):
+        sentence = f"{carry} {text[start:end]}".strip() if carry else text[start:end]
+        if _TRAILING_ORDINAL.search(sentence):
+            carry = sentence
+            continue
+        out.append(sentence)
+        carry = ""
+    return [*out, carry] if carry else out
 
 
 def cited_sentences(text: str) -> list[tuple[str, list[int]]]:
     """Sentences with the source numbers they cite.
 
     A sentence without a marker is covered by the next marker in its paragraph
-    (a citation at the end of a paragraph covers the paragraph).
+    (a citation at the end of a paragraph covers the paragraph); one with no marker after
+    it gets none, and the verifier looks for its source itself.
     """
     out: list[tuple[str, list[int]]] = []
     for paragraph in re.split(r"\n\s*\n", text.strip()):
@@ -130,20 +145,26 @@ def generate_verified(
         return Verified(False, notice=_FALLBACK[language], raw=raw)
     kept: list[tuple[str, list[int]]] = []
     for sentence, numbers in sentences:
-        cited = [n for n in numbers if 1 <= n <= len(sources)]
         claim = re.sub(r"\[\d+\]", "", sentence).strip()
-        if (
-            cited
-            and claim
-            and _supported(
+        if not claim:
+            continue
+        # a sentence the model left without a marker may still be checked: against each
+        # source on its own, the closest in words first, and cited to the first that holds it
+        tries = (
+            [[n for n in numbers if 1 <= n <= len(sources)]]
+            if numbers
+            else [[n] for n in _closest_first(claim, texts, extractive)]
+        )
+        for cited in tries:
+            if cited and _supported(
                 claim,
                 [texts[n - 1] for n in cited],
                 [sources[n - 1] for n in cited],
                 extractive,
                 embedder,
-            )
-        ):
-            kept.append((claim, sorted(set(cited))))
+            ):
+                kept.append((claim, sorted(set(cited))))
+                break
     faithfulness = len(kept) / len(sentences)
     if not kept or faithfulness < MIN_KEPT_SHARE:
         return Verified(False, notice=_FALLBACK[language], faithfulness=faithfulness, raw=raw)
@@ -162,6 +183,13 @@ def generate_verified(
             markers.append(f"[{numbering[n]}]")
         parts.append(f"{claim} {''.join(markers)}")
     return Verified(True, " ".join(parts), citations, None, faithfulness, raw)
+
+
+def _closest_first(claim: str, texts: list[str], extractive: ExtractiveAnswerer) -> list[int]:
+    """Source numbers (1-based) by the reader's word coverage of ``claim``, highest first."""
+    stems = set(extractive.analyzer(claim))
+    cover = [extractive.coverage(stems, set(extractive.analyzer(t))) for t in texts]
+    return sorted(range(1, len(texts) + 1), key=lambda n: -cover[n - 1])
 
 
 def _supported(

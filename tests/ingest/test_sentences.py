@@ -72,3 +72,22 @@ def test_spans_stay_inside_the_window_they_are_asked_for() -> None:
         "Innenfor er dette.",
         "Og dette også.",
     ]
+
+
+# Models write lists inline; a list's ordinal belongs to the item it numbers, not to the
+# sentence before it (the corpus's own lists are one item a line and never meet this).
+INLINE_LISTS = [
+    (
+        "Fem målområder: 1. Norge skal forebygge. 2. Flere skal overleve.",
+        ["Fem målområder: 1. Norge skal forebygge.", "2. Flere skal overleve."],
+    ),
+    ("Målene er: 1. Færre skal få kreft.", ["Målene er: 1. Færre skal få kreft."]),
+    ("Det gjelder 2025. Neste steg kommer.", ["Det gjelder 2025.", "Neste steg kommer."]),
+]
+
+
+@pytest.mark.parametrize(("text", "sentences"), INLINE_LISTS)
+def test_an_inline_list_keeps_its_ordinals_with_their_items(
+    text: str, sentences: list[str]
+) -> None:
+    assert split_sentences(text) == sentences

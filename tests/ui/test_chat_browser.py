@@ -105,22 +105,37 @@ def test_hpv_question_follow_up_feedback_and_document(
 def test_abstention_looks_different_and_markup_in_a_question_is_text(
     page_at: Any, artifacts: Path
 ) -> None:
+    """On-topic but not in the text: the nearest passages are shown, marked as not evidence."""
     page = page_at(1280, 900)
-    question = "Hva koster en pizza i Roma? <script>window.pwned = 1</script><b>fet</b>"
-    ask(page, question, turn=1)
+    markup = "<script>window.pwned = 1</script><b>fet</b>"
+    ask(page, f"Hva er budsjettet for kreftstrategien i 2026? {markup}", turn=1)
 
     assert page.locator("#chat-state").get_attribute("data-abstained") == "true"
     notice = page.locator("#chatvindu .svar-varsel")
     assert notice.is_visible()
     assert "Ikke funnet i dokumentene" in notice.inner_text()
+    assert "nærmeste treffene" in notice.inner_text()
     heading = page.locator("#kilder h2").inner_text()
     assert heading == "Nærmeste avsnitt (svarer ikke på spørsmålet)"
     assert page.locator("#kilder .kilde").count() >= 1  # the nearest passages are still shown
     asked = page.locator("#chatvindu [data-testid='user']").last
-    assert "<script>window.pwned = 1</script><b>fet</b>" in asked.inner_text()
+    assert markup in asked.inner_text()
     assert asked.locator("b, script").count() == 0
     assert page.evaluate("window.pwned") is None
     page.screenshot(path=str(artifacts / "chat-abstained.png"))
+
+
+def test_an_off_topic_question_shows_no_passages(page_at: Any) -> None:
+    """Outside the documents altogether: a refusal, and no unrelated passages dressed as sources."""
+    page = page_at(1280, 900)
+    ask(page, "Hva koster en pizza i Roma?", turn=1)
+
+    assert page.locator("#chat-state").get_attribute("data-abstained") == "true"
+    notice = page.locator("#chatvindu .svar-varsel").last.inner_text()
+    assert "utenfor" in notice
+    assert "nærmeste treffene" not in notice
+    assert page.locator("#kilder .kilde").count() == 0
+    assert "Ingen avsnitt" in page.locator("#kilder").inner_text()
 
 
 def test_new_conversation_forgets_the_previous_one(page_at: Any) -> None:
