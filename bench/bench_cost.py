@@ -63,7 +63,7 @@ class StageClock:
                 self.spent[stage] += time.process_time() - began
                 self._depth -= 1
 
-        setattr(owner, name, timed)
+        object.__setattr__(owner, name, timed)  # pydantic models (the embedder) too
 
 
 def in_process(reader: str, questions: list[str]) -> dict[str, float]:

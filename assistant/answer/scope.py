@@ -35,12 +35,18 @@ knowledge or a chat message never gets quotes about something else. Two steps:
      (medicine, general knowledge): a kind it never saw it ranks, but rarely refuses
      on its own; the evidence above carries the rest.
 
+A word's own best similarity depends only on the word and the index, so the guard keeps it
+(:data:`WORD_CACHE` words, least recently used dropped): each word costs an e5 pass once,
+however the query-vector cache is set.
+
 Every word list here is about the language (frequencies of general Bokmål and English),
 never about topics.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any, Self
@@ -188,6 +194,10 @@ class CorpusLexicon:
         return False
 
 
+WORD_CACHE = 50_000
+"""Words whose best sentence similarity the guard keeps (a float each)."""
+
+
 class ScopeGuard:
     """Decides scope for one index; per-index state is built once, here."""
 
@@ -207,6 +217,8 @@ class ScopeGuard:
         for row, unit in enumerate(index.sentences):
             rows.setdefault(unit.chunk, []).append(row)
         self._rows = {cid: rows.get(pos, []) for cid, pos in positions.items()}
+        self._word_best: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
 
     def form(self, question: str) -> ScopeDecision | None:
         """The rule's decision when the message is not a question, else None."""
@@ -232,6 +244,25 @@ class ScopeGuard:
         reason = "in scope" if in_scope else "the documents do not speak of this"
         return ScopeDecision("question", in_scope, reason, probability, features)
 
+    def word_similarities(self, words: list[str]) -> np.ndarray:
+        """Each word's best e5 similarity to a sentence of the corpus; kept words are not
+        embedded again, new ones are embedded in one batch."""
+        with self._lock:
+            known = {w: v for w in words if (v := self._word_best.get(w)) is not None}
+            for w in known:
+                self._word_best.move_to_end(w)
+        new = [w for w in dict.fromkeys(words) if w not in known]
+        if new:
+            vectors = np.asarray(self.embedder.embed_queries(new))
+            best = np.max(self.index.sentence_vectors @ vectors.T, axis=0)
+            found = {w: float(b) for w, b in zip(new, best, strict=True)}
+            known.update(found)
+            with self._lock:
+                self._word_best.update(found)
+                while len(self._word_best) > WORD_CACHE:
+                    self._word_best.popitem(last=False)
+        return np.array([known[w] for w in words], dtype=np.float64)
+
     def features(
         self,
         analysis: QuestionAnalysis,
@@ -244,8 +275,7 @@ class ScopeGuard:
         rows = [r for h in hits for r in self._rows.get(h.chunk.id, [])]
         sentence = float(np.max(self.index.sentence_vectors[rows] @ vector)) if rows else 0.0
         weights = np.array([surprisal(w, analysis.language) for w in focus])
-        word_vectors = self.embedder.embed_queries(focus)
-        best = np.max(self.index.sentence_vectors @ np.asarray(word_vectors).T, axis=0)
+        best = self.word_similarities(focus)
         known = np.array(
             [(w in self.lexicon.words) if english else self.lexicon.knows(w) for w in focus]
         )

@@ -49,7 +49,10 @@ def _start_local_llm(settings: Any, stack: ExitStack) -> None:
 
     log_path = settings.server.data_dir / "logs" / "local-llm.log"
     print(f"Starting the local model server (log: {log_path}) …", file=sys.stderr)
-    local = stack.enter_context(running_local_server(settings, free_loopback_port(), log_path))
+    port = free_loopback_port()
+    while port == settings.server.port:  # the API's own port, not yet bound: take another
+        port = free_loopback_port()
+    local = stack.enter_context(running_local_server(settings, port, log_path))
     settings.llm.base_url = local.base_url
     settings.llm.model = local.model
     print(

@@ -143,3 +143,28 @@ def test_a_question_on_the_documents_structure_is_in_scope_by_rule(services: Ser
     assert not answer.abstained
     assert answer.signals is not None
     assert "scope_probability" not in answer.signals  # decided by the rule, not the model
+
+
+def test_a_word_is_embedded_once_and_gives_the_same_similarity_again(services: Services) -> None:
+    scope = services.answers.scope
+    embedder = scope.embedder
+    asked: list[str] = []
+    original = embedder.embed_queries
+
+    def counting(texts: list[str]) -> object:
+        asked.extend(texts)
+        return original(texts)
+
+    object.__setattr__(embedder, "embed_queries", counting)
+    try:
+        first = scope.word_similarities(["sjakkbrettet", "mammografiprogrammet"])
+        again = scope.word_similarities(["mammografiprogrammet", "vaffeljernet", "sjakkbrettet"])
+    finally:
+        object.__delattr__(embedder, "embed_queries")
+    assert asked.count("sjakkbrettet") <= 1
+    assert asked.count("mammografiprogrammet") <= 1
+    assert asked[-1] == "vaffeljernet"  # the second call embedded only the word it had not seen
+    assert again[0] == first[1]
+    assert again[2] == first[0]
+    fresh = original(["mammografiprogrammet"])[0]
+    assert again[0] == pytest.approx(float((scope.index.sentence_vectors @ fresh).max()), abs=1e-6)

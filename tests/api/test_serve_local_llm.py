@@ -34,6 +34,14 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path, timeout_s: 
     raise AssertionError(f"{url} did not answer: {log.read_text(errors='replace')[-3000:]}")
 
 
+def _get(url: str, log: Path) -> httpx.Response:
+    """GET, and on a broken connection fail with what the server printed."""
+    try:
+        return httpx.get(url, timeout=10)
+    except httpx.TransportError as exc:
+        raise AssertionError(f"{url}: {exc!r}\n{log.read_text(errors='replace')[-3000:]}") from exc
+
+
 def test_serve_with_local_llm_offers_llm_mode_and_stops_the_model_with_it(
     index_dir: Path, tmp_path: Path
 ) -> None:
@@ -48,11 +56,11 @@ def test_serve_with_local_llm_offers_llm_mode_and_stops_the_model_with_it(
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
         _wait_for(f"http://127.0.0.1:{port}/healthz", process, log, timeout_s=240)
-        schema = httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=10).json()
+        schema = _get(f"http://127.0.0.1:{port}/openapi.json", log).json()
         mode = schema["components"]["schemas"]["AskRequest"]["properties"]["mode"]
         assert mode["anyOf"][0]["enum"] == ["extractive", "llm"]
         [model_url] = re.findall(r"on (http://127\.0\.0\.1:\d+/v1)", log.read_text())
-        assert httpx.get(f"{model_url}/models", timeout=10).status_code == 200
+        assert _get(f"{model_url}/models", log).status_code == 200
     finally:
         process.terminate()
         process.wait(timeout=60)
