@@ -29,6 +29,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from assistant.launcher import serving_build
 
     settings = settings_from_args(args)
+    _exit_on_sigterm()
     with ExitStack() as stack:
         if args.local_llm:
             _start_local_llm(settings, stack)
@@ -41,6 +42,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
         _serve(settings, services, args)
     return 0
+
+
+def _exit_on_sigterm() -> None:
+    """SIGTERM unwinds the process (``SystemExit``), so what ``serve`` started stops first.
+
+    uvicorn shuts down gracefully on SIGTERM and then raises the signal again under the
+    handler it found: with the default one the process would die there, before the local
+    model server it started is stopped and waited for.
+    """
+    import signal
+
+    def leave(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, leave)
 
 
 def _start_local_llm(settings: Any, stack: ExitStack) -> None:
