@@ -10,15 +10,15 @@ from assistant.stores.ratelimit import RateLimiter
 PRUNE_EVERY = 1000
 """About one call in this many removes the buckets that are full again (nothing to keep)."""
 
+# One statement takes the bucket and its row lock: made full if missing, kept as it is if
+# there. (An INSERT … DO NOTHING followed by a SELECT … FOR UPDATE found no row when another
+# replica's prune deleted the full bucket in between: the request failed.)
 _TAKE = """
-INSERT INTO rate_buckets (scope, caller, tokens, updated_at)
+INSERT INTO rate_buckets AS b (scope, caller, tokens, updated_at)
 VALUES (%(scope)s, %(caller)s, %(capacity)s, clock_timestamp())
-ON CONFLICT (scope, caller) DO NOTHING
-"""
-_LOCK = """
-SELECT LEAST(%(capacity)s, tokens + EXTRACT(EPOCH FROM now - updated_at) * %(rate)s), now
-FROM rate_buckets, clock_timestamp() AS now WHERE scope = %(scope)s AND caller = %(caller)s
-FOR UPDATE OF rate_buckets
+ON CONFLICT (scope, caller) DO UPDATE SET tokens = b.tokens
+RETURNING LEAST(%(capacity)s, b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at)
+                * %(rate)s), clock_timestamp()
 """
 _SET = """
 UPDATE rate_buckets SET tokens = %(tokens)s, updated_at = %(now)s
@@ -54,8 +54,7 @@ class PostgresRateLimiter(RateLimiter):
     def acquire(self, caller: str) -> float:
         params = self._params(caller)
         with self.database.connect() as db:
-            db.execute(_TAKE, params)
-            tokens, now = db.execute(_LOCK, params).fetchone()
+            tokens, now = db.execute(_TAKE, params).fetchone()
             tokens = float(tokens)
             wait = 0.0
             if tokens >= 1.0:

@@ -107,6 +107,30 @@ def test_the_rate_limit_is_shared(database_url: str) -> None:
     assert apart.acquire("key:a") == 0  # another limiter has its own buckets
 
 
+def test_a_bucket_pruned_by_another_replica_meanwhile_fails_no_request(database_url: str) -> None:
+    """Replicas prune full buckets now and then; a request taking that bucket at the same
+    moment starts a new full one instead of failing (seen as a reset connection under load)."""
+    import threading
+
+    limiter = rate_limiter(_settings(database_url), 100_000, "requests")
+    database = Database(database_url)
+    stop = threading.Event()
+
+    def prune() -> None:
+        while not stop.is_set():
+            with database.connect() as db:
+                db.execute("DELETE FROM rate_buckets WHERE caller = 'addr:race'")
+
+    pruner = threading.Thread(target=prune, daemon=True)
+    pruner.start()
+    try:
+        waits = [limiter.acquire("addr:race") for _ in range(400)]
+    finally:
+        stop.set()
+        pruner.join(timeout=10)
+    assert waits == [0.0] * 400
+
+
 def test_an_unreachable_database_says_what_to_check(tmp_path) -> None:  # type: ignore[no-untyped-def]
     url = f"postgresql://nobody@/none?host={tmp_path}&connect_timeout=1"
     store = key_store(_settings(url))
