@@ -24,6 +24,8 @@ def private_postgres(folder: Path) -> Iterator[Any]:
         yield server
     finally:
         server.cleanup()
+        if running(server):  # restarted by a test (a new postmaster): pgserver does not stop it
+            stop(server)
 
 
 def fresh_database(server: Any) -> str:
