@@ -73,23 +73,9 @@ def build_messages(question: str, language: Language, quotes: list[str]) -> list
     return [("system", _SYSTEM[language]), ("user", f"{label}:\n{sources}\n\n{asks}: {question}")]
 
 
-# A list ordinal left at the end of a span ("… fem målområder: 1.") opens the next item:
-# models write lists inline, and the number belongs to the sentence it numbers.
-_TRAILING_ORDINAL = re.compile(r"(?:^|:)\s*\d{1,2}\.$")
-
-
 def split_sentences(text: str) -> list[str]:
     """The sentences of a generated answer, by the corpus's own sentence rule."""
-    out: list[str] = []
-    carry = ""
-    for start, end in sentence_spans(text):
-        sentence = f"{carry} {text[start:end]}".strip() if carry else text[start:end]
-        if _TRAILING_ORDINAL.search(sentence):
-            carry = sentence
-            continue
-        out.append(sentence)
-        carry = ""
-    return [*out, carry] if carry else out
+    return [text[start:end] for start, end in sentence_spans(text)]
 
 
 def cited_sentences(text: str) -> list[tuple[str, list[int]]]:

@@ -45,8 +45,6 @@ never about topics.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any, Self
@@ -56,6 +54,7 @@ import numpy as np
 from assistant.answer.logistic import LogisticModel, load_fitted
 from assistant.answer.question import QuestionAnalysis, names_structure
 from assistant.answer.utterance import MessageForm, message_form
+from assistant.components.embedding import QueryVectorCache
 
 if TYPE_CHECKING:
     from assistant.components.embedding import AssistantEmbedding
@@ -195,7 +194,7 @@ class CorpusLexicon:
 
 
 WORD_CACHE = 50_000
-"""Words whose best sentence similarity the guard keeps (a float each)."""
+"""Words whose best sentence similarity the guard keeps (least recently used dropped)."""
 
 
 class ScopeGuard:
@@ -217,8 +216,7 @@ class ScopeGuard:
         for row, unit in enumerate(index.sentences):
             rows.setdefault(unit.chunk, []).append(row)
         self._rows = {cid: rows.get(pos, []) for cid, pos in positions.items()}
-        self._word_best: OrderedDict[str, float] = OrderedDict()
-        self._lock = threading.Lock()
+        self._word_best = QueryVectorCache(WORD_CACHE)  # word → its best similarity
 
     def form(self, question: str) -> ScopeDecision | None:
         """The rule's decision when the message is not a question, else None."""
@@ -247,20 +245,14 @@ class ScopeGuard:
     def word_similarities(self, words: list[str]) -> np.ndarray:
         """Each word's best e5 similarity to a sentence of the corpus; kept words are not
         embedded again, new ones are embedded in one batch."""
-        with self._lock:
-            known = {w: v for w in words if (v := self._word_best.get(w)) is not None}
-            for w in known:
-                self._word_best.move_to_end(w)
+        known = {w: float(v) for w in words if (v := self._word_best.get(w)) is not None}
         new = [w for w in dict.fromkeys(words) if w not in known]
         if new:
             vectors = np.asarray(self.embedder.embed_queries(new))
             best = np.max(self.index.sentence_vectors @ vectors.T, axis=0)
-            found = {w: float(b) for w, b in zip(new, best, strict=True)}
-            known.update(found)
-            with self._lock:
-                self._word_best.update(found)
-                while len(self._word_best) > WORD_CACHE:
-                    self._word_best.popitem(last=False)
+            for word, similarity in zip(new, best, strict=True):
+                self._word_best.put(word, similarity)
+                known[word] = float(similarity)
         return np.array([known[w] for w in words], dtype=np.float64)
 
     def features(

@@ -17,10 +17,12 @@ from dataclasses import dataclass
 # generated answer marks its sources (the corpus itself has no such markers).
 _SENTENCE_END = re.compile(r"(?<=[.!?»\"\]])\s+(?=[«\"(–-]?\s?[A-ZÆØÅ0-9])")
 _MIN_UNIT = 12
-# Common Norwegian abbreviations and initials: a period after them ends no sentence.
+# Common Norwegian abbreviations and initials: a period after them ends no sentence. Nor
+# does the period of a list ordinal, at the start or after a colon ("… fem målområder: 1.
+# Norge skal …"): the number belongs to the item it opens (models write lists inline).
 _NO_END_BEFORE = re.compile(
     r"(?:\b(?i:st|dr|prof|dvs|jf|ca|bl\.a|f\.eks|nr|kl|mill|evt|mht|pga|ev|osv|mv|inkl|ekskl|vs)"
-    r"|\b[A-ZÆØÅ]|^\s*\d{1,2})\.$"
+    r"|\b[A-ZÆØÅ]|^\s*\d{1,2}|:\s*\d{1,2})\.$"
 )
 
 
