@@ -17,7 +17,8 @@ knowledge or a chat message never gets quotes about something else. Two steps:
    - ``dense``, ``sentence``: how close the best retrieved chunk and the best sentence
      in the retrieved chunks are (e5 similarity). Off-topic questions sit well below
      answerable ones, but medical questions outside the strategy overlap at the edge.
-   - ``words``: each focus word's own best e5 similarity to a sentence of the corpus,
+   - ``words``: the rarest focus words' (:data:`EMBEDDED_WORDS`) own best e5 similarity
+     to a sentence of the corpus,
      averaged with the word's *surprisal* in general language (7 − its Zipf frequency,
      from ``wordfreq``) as weight: "statiner" or "rheumatoid" finds no sentence about
      itself, while the rare words of an answerable question do. Works across languages.
@@ -193,6 +194,15 @@ class CorpusLexicon:
         return False
 
 
+EMBEDDED_WORDS = 2
+"""The focus words whose own e5 vector ``words`` and ``anchor`` use: the rarest ones.
+
+A word costs an e5 pass (about 9 core-ms on these machines; the question itself about 40),
+and the surprisal weighting already lets the rare words carry the mean. With every focus
+word (4.8 on average over the evaluation set) the guard cost 67 core-ms per answer; with the
+two rarest it caught as many out-of-scope held-out questions (34 of 36 by the guard alone,
+dev 63 of 71 against 66; ``python bench/calibrate_scope.py --dry-run``, 2026-12-02)."""
+
 WORD_CACHE = 50_000
 """Words whose best sentence similarity the guard keeps (least recently used dropped)."""
 
@@ -267,7 +277,8 @@ class ScopeGuard:
         rows = [r for h in hits for r in self._rows.get(h.chunk.id, [])]
         sentence = float(np.max(self.index.sentence_vectors[rows] @ vector)) if rows else 0.0
         weights = np.array([surprisal(w, analysis.language) for w in focus])
-        best = self.word_similarities(focus)
+        rarest = np.argsort(-weights, kind="stable")[:EMBEDDED_WORDS]
+        best = self.word_similarities([focus[i] for i in rarest])
         known = np.array(
             [(w in self.lexicon.words) if english else self.lexicon.knows(w) for w in focus]
         )
@@ -275,7 +286,7 @@ class ScopeGuard:
         return ScopeFeatures(
             dense=max((h.dense for h in hits), default=0.0),
             sentence=sentence,
-            words=float(np.sum(weights * best) / np.sum(weights)),
+            words=float(np.sum(weights[rarest] * best) / np.sum(weights[rarest])),
             anchor=float(np.max(best)),
             coverage=1.0 if english else float(np.sum(weights * known) / np.sum(weights)),
             unknown=unknown,

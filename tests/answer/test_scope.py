@@ -10,6 +10,7 @@ import pytest
 from assistant.answer.models import Turn
 from assistant.answer.replies import example_questions
 from assistant.answer.scope import (
+    EMBEDDED_WORDS,
     SCOPE_FEATURES,
     CorpusLexicon,
     load_scope_model,
@@ -168,3 +169,26 @@ def test_a_word_is_embedded_once_and_gives_the_same_similarity_again(services: S
     assert again[2] == first[0]
     fresh = original(["mammografiprogrammet"])[0]
     assert again[0] == pytest.approx(float((scope.index.sentence_vectors @ fresh).max()), abs=1e-6)
+
+
+def test_only_the_rarest_focus_words_get_an_e5_pass(services: Services) -> None:
+    """A word costs an e5 pass; the guard spends it on the words that weigh most."""
+    scope = services.answers.scope
+    seen: list[list[str]] = []
+    original = scope.word_similarities
+
+    def recording(words: list[str]) -> object:
+        seen.append(list(words))
+        return original(words)
+
+    object.__setattr__(scope, "word_similarities", recording)
+    try:
+        services.answers.answer(
+            "Hvor lenge bør en pasient hvile etter en kneoperasjon før hun går tilbake til jobben?"
+        )
+    finally:
+        object.__delattr__(scope, "word_similarities")
+    assert len(seen) == 1
+    assert len(seen[0]) == EMBEDDED_WORDS
+    assert "kneoperasjon" in seen[0]  # the rarest word of the question
+    assert not {"lenge", "tilbake", "jobben"} & set(seen[0])  # common words are not embedded
