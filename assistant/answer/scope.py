@@ -56,6 +56,7 @@ from assistant.answer.logistic import LogisticModel, load_fitted
 from assistant.answer.question import QuestionAnalysis, names_structure
 from assistant.answer.utterance import MessageForm, message_form
 from assistant.components.embedding import QueryVectorCache
+from assistant.index.ann import NearestVectors
 
 if TYPE_CHECKING:
     from assistant.components.embedding import AssistantEmbedding
@@ -216,11 +217,16 @@ class ScopeGuard:
         embedder: AssistantEmbedding,
         lexicon: CorpusLexicon,
         model: ScopeModel | None = None,
+        sentences: NearestVectors | None = None,
     ):
         self.index = index
         self.embedder = embedder
         self.lexicon = lexicon
         self.model = model or load_scope_model()
+        self.sentences = sentences or NearestVectors(
+            index.sentence_vectors, len(index.sentences) + 1
+        )
+        """Where a word finds its best sentence (the retriever's: HNSW past ``ann_from``)."""
         positions = {c.id: i for i, c in enumerate(index.chunks)}
         rows: dict[int, list[int]] = {}
         for row, unit in enumerate(index.sentences):
@@ -259,7 +265,7 @@ class ScopeGuard:
         new = [w for w in dict.fromkeys(words) if w not in known]
         if new:
             vectors = np.asarray(self.embedder.embed_queries(new))
-            best = np.max(self.index.sentence_vectors @ vectors.T, axis=0)
+            best = self.sentences.best(vectors)
             for word, similarity in zip(new, best, strict=True):
                 self._word_best.put(word, similarity)
                 known[word] = float(similarity)

@@ -98,7 +98,9 @@ class AnswerService:
         lexicon = CorpusLexicon(
             reader.words, reader.word_prefixes, index.bm25.vocabulary, reader.analyzer
         )
-        self.scope = ScopeGuard(index, retriever.embedder, lexicon, scope_model)
+        self.scope = ScopeGuard(
+            index, retriever.embedder, lexicon, scope_model, retriever.sentence_search
+        )
         self.learned: LearnedReader | None = None
         self.learned_notice: str | None = None
         if settings.reader == "learned":

@@ -20,11 +20,16 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores.types import VectorStoreQuery
 
 from assistant.components.embedding import AssistantEmbedding
+from assistant.index.ann import NearestVectors, top_n
 from assistant.index.nodes import chunk_node
 from assistant.index.store import LoadedIndex
 from assistant.ingest.chunking import Chunk
 from assistant.language import Language, detect_language
 from assistant.settings import RetrievalMode, RetrievalSettings
+
+SENTENCES_PER_CHUNK = 5
+"""Nearest sentence units looked at per candidate chunk for the best-sentence ranking past
+``ann_from`` (a chunk holds 4.6 on average)."""
 
 
 class FilterError(ValueError):
@@ -96,6 +101,13 @@ class HybridRetriever(BaseRetriever):
         self._doc_ids = np.array([c.document_id for c in index.chunks])
         self._malomrader = np.array([c.malomrade or 0 for c in index.chunks])
         self._unit_chunks = np.array([u.chunk for u in index.sentences], dtype=np.int64)
+        self.chunk_search: NearestVectors | None = None
+        """Past ``settings.ann_from`` chunks: dense candidates come from an HNSW graph."""
+        if len(index.chunks) >= settings.ann_from:
+            chunk_vectors = index.vectors.reconstruct_n(0, index.vectors.ntotal)
+            self.chunk_search = NearestVectors(chunk_vectors, settings.ann_from)
+        self.sentence_search = NearestVectors(index.sentence_vectors, settings.ann_from)
+        """Each sentence unit's vector, searched exactly or (past ``ann_from``) by HNSW."""
 
     def validate(self, filters: Filters) -> None:
         """Raise FilterError for unknown kinds, document ids or målområder."""
@@ -129,11 +141,25 @@ class HybridRetriever(BaseRetriever):
             mask &= np.isin(self._malomrader, filters.malomrader)
         return mask
 
-    def dense_scores(self, query: str, query_vector: np.ndarray | None = None) -> np.ndarray:
-        """Cosine similarity of the query to every chunk (FAISS inner product)."""
+    def dense_scores(
+        self, query: str, query_vector: np.ndarray | None = None, mask: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Cosine similarity of the query to every chunk (FAISS inner product).
+
+        Past ``ann_from`` chunks only the HNSW graph's ``candidates`` nearest ones (within
+        ``mask``) are scored; every other chunk gets -1, below any similarity.
+        """
         if query_vector is None:
             query_vector = self.embedder.embed_queries([query])[0]
         total = len(self.index.chunks)
+        if self.chunk_search is not None:
+            allowed = None if mask is None or mask.all() else mask
+            ids, similarities = self.chunk_search.search(
+                query_vector, self.settings.candidates, allowed
+            )
+            out = np.full(total, -1.0, dtype=np.float32)
+            out[ids] = similarities
+            return out
         result = self.index.vector_store.query(
             VectorStoreQuery(
                 query_embedding=np.asarray(query_vector, dtype=np.float32).tolist(),
@@ -146,10 +172,19 @@ class HybridRetriever(BaseRetriever):
         return out
 
     def sentence_scores(self, query_vector: np.ndarray) -> np.ndarray:
-        """Per chunk, the best similarity of the query to one of its sentences."""
-        scores = self.index.sentence_vectors @ np.asarray(query_vector, dtype=np.float32)
+        """Per chunk, the best similarity of the query to one of its sentences.
+
+        Past ``ann_from`` chunks from the nearest sentence units only (enough of them to
+        hold ``candidates`` chunks' best sentences); a chunk with none of them gets -1.
+        """
+        vector = np.asarray(query_vector, dtype=np.float32)
         out = np.full(len(self.index.chunks), -1.0, dtype=np.float32)
-        np.maximum.at(out, self._unit_chunks, scores)
+        if self.chunk_search is None:
+            np.maximum.at(out, self._unit_chunks, self.index.sentence_vectors @ vector)
+            return out
+        wanted = self.settings.candidates * SENTENCES_PER_CHUNK
+        units, similarities = self.sentence_search.search(vector, wanted)
+        np.maximum.at(out, self._unit_chunks[units], similarities)
         return out
 
     def search(
@@ -178,7 +213,7 @@ class HybridRetriever(BaseRetriever):
         if mode != "bm25" and query_vector is None:
             query_vector = self.embedder.embed_queries([query])[0]
         zeros = np.zeros(len(mask), np.float32)
-        dense = self.dense_scores(query, query_vector) if mode != "bm25" else zeros
+        dense = self.dense_scores(query, query_vector, mask) if mode != "bm25" else zeros
         bm25 = self.index.bm25.scores(query) if mode != "dense" else zeros
         if mode == "dense":
             fused = dense.copy()
@@ -200,7 +235,12 @@ class HybridRetriever(BaseRetriever):
         fused[~mask] = -np.inf
         if mode == "bm25":
             fused[bm25 <= 0] = -np.inf
-        order = [int(i) for i in np.argsort(-fused, kind="stable")[:k] if np.isfinite(fused[i])]
+        order = [int(i) for i in top_n(fused, k) if np.isfinite(fused[i])]
+        if self.chunk_search is not None and mode != "bm25":  # BM25's own finds: exact too
+            assert query_vector is not None
+            for i in order:
+                if dense[i] == -1.0:
+                    dense[i] = self.chunk_search.vectors[i] @ query_vector
         return [
             ScoredChunk(self.index.chunks[i], float(fused[i]), float(dense[i]), float(bm25[i]), r)
             for r, i in enumerate(order, start=1)
@@ -226,7 +266,7 @@ class HybridRetriever(BaseRetriever):
             if weight == 0:
                 continue
             ranked = np.where(mask, scores, -np.inf)
-            order = np.argsort(-ranked, kind="stable")[:n]
+            order = top_n(ranked, n)
             for rank, i in enumerate(order, start=1):
                 if not np.isfinite(ranked[i]) or (require_positive and ranked[i] <= 0):
                     continue

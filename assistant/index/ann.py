@@ -1,0 +1,90 @@
+"""Nearest vectors: exact below a size, FAISS HNSW from there.
+
+The answer path needs, per question, the chunks closest to it (dense retrieval's
+candidates) and each focus word's best sentence (the scope guard). Exact search touches
+every row: at the corpus's 162 chunks and 752 sentences that is nothing, at a million chunks
+it is the whole answer's cost. From ``ann_from`` rows (``retrieval.ann_from``, measured by
+``python bench/bench_scale.py --answer``) a matrix is searched through an HNSW graph
+(``faiss.IndexHNSWFlat``, inner product) instead, built once when the index is loaded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+HNSW_M = 32
+"""Links per node: recall@10 0.992 at 1 M synthetic chunks, 1.000 at 100 k (efSearch 128;
+``python bench/bench_scale.py``, docs/quality.md)."""
+EF_CONSTRUCTION = 80
+EF_SEARCH = 128
+
+
+def top_n(scores: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the ``n`` highest scores, best first, ties in position order.
+
+    The same as ``np.argsort(-scores, kind="stable")[:n]``, in time linear in the scores:
+    everything strictly above the n-th score, then the tied ones in position order.
+    """
+    if n >= len(scores):
+        return np.argsort(-scores, kind="stable")
+    if n <= 0:
+        return np.zeros(0, dtype=np.int64)
+    negated = -scores
+    kth = np.partition(negated, n - 1)[n - 1]
+    above = np.flatnonzero(negated < kth)
+    tied = np.flatnonzero(negated == kth)[: n - len(above)]
+    chosen = np.concatenate([above, tied])
+    return chosen[np.argsort(negated[chosen], kind="stable")]
+
+
+class NearestVectors:
+    """The rows of a matrix of unit vectors closest to a query (inner product)."""
+
+    def __init__(self, vectors: np.ndarray, ann_from: int):
+        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.approximate = len(self.vectors) >= ann_from
+        self._hnsw = None
+        if self.approximate:
+            import faiss
+
+            hnsw = faiss.IndexHNSWFlat(self.vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            hnsw.hnsw.efConstruction = EF_CONSTRUCTION
+            hnsw.add(self.vectors)
+            hnsw.hnsw.efSearch = EF_SEARCH
+            self._hnsw = hnsw
+
+    def __len__(self) -> int:
+        return len(self.vectors)
+
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` nearest rows to one query (row positions, similarities), best first.
+
+        ``allowed`` (a boolean mask over the rows) restricts the search to those rows.
+        """
+        query = np.asarray(query, dtype=np.float32)
+        if self._hnsw is None:
+            scores = self.vectors @ query
+            if allowed is not None:
+                scores = np.where(allowed, scores, -np.inf)
+            order = top_n(scores, k)
+            order = order[np.isfinite(scores[order])]
+            return order, scores[order]
+        import faiss
+
+        params = faiss.SearchParametersHNSW(efSearch=max(EF_SEARCH, k))  # type: ignore[attr-defined]
+        if allowed is not None:
+            selector = faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64))
+            params.sel = selector
+        similarities, ids = self._hnsw.search(query[None, :], k, params=params)
+        found = ids[0] >= 0
+        return ids[0][found].astype(np.int64), similarities[0][found]
+
+    def best(self, queries: np.ndarray) -> np.ndarray:
+        """Each query's best similarity to any row."""
+        queries = np.asarray(queries, dtype=np.float32).reshape(-1, self.vectors.shape[1])
+        if self._hnsw is None:
+            return np.asarray(np.max(self.vectors @ queries.T, axis=0))
+        similarities, _ = self._hnsw.search(queries, 1)
+        return np.asarray(similarities[:, 0])
