@@ -189,3 +189,38 @@ def test_search_command_as_text(
     assert lines[0].startswith(" 1. ")
     assert re.search(r"\[s\. 1[78]\]  Målområde 1 › Tiårsmål 2: ", lines[0])
     assert lines[1].startswith("    ")
+
+
+@pytest.fixture(scope="module")
+def ann_retriever(loaded_index: LoadedIndex, retriever: HybridRetriever) -> HybridRetriever:
+    """The same index searched the way a large one is: HNSW from the first vector."""
+    settings = retriever.settings.model_copy(update={"ann_from": 1})
+    return HybridRetriever(loaded_index, retriever.embedder, settings)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        HPV_QUESTION,
+        ENGLISH_QUESTION,
+        "Hvordan skal pasienter få bedre oppfølging etter kreftbehandlingen?",
+        "What does the strategy say about lung cancer screening?",
+    ],
+)
+def test_past_the_size_the_ranking_comes_from_hnsw_and_stays_the_same(
+    retriever: HybridRetriever, ann_retriever: HybridRetriever, question: str
+) -> None:
+    assert ann_retriever.chunk_search is not None
+    assert ann_retriever.chunk_search.approximate
+    assert retriever.chunk_search is None  # 162 chunks: exact
+    exact = retriever.search(question, k=5)
+    approximate = ann_retriever.search(question, k=5)
+    assert [h.chunk.id for h in approximate] == [h.chunk.id for h in exact]
+    for a, e in zip(approximate, exact, strict=True):
+        assert a.dense == pytest.approx(e.dense, abs=1e-4)  # every hit's dense score is exact
+
+
+def test_past_the_size_filters_still_hold(ann_retriever: HybridRetriever) -> None:
+    hits = ann_retriever.search(HPV_QUESTION, k=6, filters=Filters(malomrader=[3]))
+    assert hits
+    assert {h.chunk.malomrade for h in hits} == {3}

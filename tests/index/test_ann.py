@@ -1,0 +1,71 @@
+"""Nearest vectors past a size: HNSW finds what exact search finds, within the mask."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.index.ann import NearestVectors, top_n
+
+
+@pytest.mark.parametrize(
+    ("scores", "n"),
+    [
+        ([0.3, 0.9, 0.1, 0.5], 2),  # plain
+        ([0.5, 0.9, 0.5, 0.5, 0.1], 3),  # a tie at the cut: the first ones by position
+        ([0.5, 0.5, 0.5, 0.5], 2),  # all tied
+        ([-np.inf, 0.2, -np.inf, 0.7], 3),  # masked-out rows come last
+        ([0.2, 0.1], 5),  # more asked than there are
+        ([0.2, 0.1], 0),  # none asked
+        ([1.0, 0.0, 1.0, 0.0, 1.0, 0.0], 4),  # ties on both sides of the cut
+    ],
+)
+def test_top_n_is_a_stable_sorts_first_n(scores: list[float], n: int) -> None:
+    values = np.array(scores)
+    expected = np.argsort(-values, kind="stable")[:n]
+    assert top_n(values, n).tolist() == expected.tolist()
+
+
+@pytest.fixture(scope="module")
+def clustered() -> np.ndarray:
+    """Unit vectors in clusters, like text embeddings (not the uniform sphere)."""
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(50, 64))
+    vectors = centres[rng.integers(0, 50, 3000)] + rng.normal(0, 0.3, (3000, 64))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_below_the_size_search_is_exact_and_from_it_hnsw_finds_the_same(
+    clustered: np.ndarray,
+) -> None:
+    exact = NearestVectors(clustered, ann_from=len(clustered) + 1)
+    graph = NearestVectors(clustered, ann_from=len(clustered))
+    assert not exact.approximate and graph.approximate
+    queries = clustered[:50] + 0.05
+    found = []
+    for q in queries:
+        q = q / np.linalg.norm(q)
+        want, want_sims = exact.search(q, 10)
+        got, got_sims = graph.search(q, 10)
+        assert want_sims.tolist() == sorted(want_sims.tolist(), reverse=True)
+        np.testing.assert_allclose(got_sims, clustered[got] @ q, rtol=1e-5, atol=1e-5)
+        found.append(len(set(want) & set(got)) / 10)
+    assert np.mean(found) >= 0.95
+
+
+@pytest.mark.parametrize("ann_from", [10**9, 1])
+def test_a_mask_keeps_the_search_inside_it(clustered: np.ndarray, ann_from: int) -> None:
+    search = NearestVectors(clustered, ann_from)
+    allowed = np.zeros(len(clustered), dtype=bool)
+    allowed[1000:1100] = True
+    ids, _ = search.search(clustered[5], 20, allowed)
+    assert len(ids) == 20
+    assert all(1000 <= i < 1100 for i in ids)
+
+
+def test_each_querys_best_similarity_matches_exact_search(clustered: np.ndarray) -> None:
+    queries = clustered[[3, 700, 2900]]
+    exact = NearestVectors(clustered, 10**9).best(queries)
+    graph = NearestVectors(clustered, 1).best(queries)
+    np.testing.assert_allclose(exact, 1.0, atol=1e-5)  # each query is one of the rows
+    np.testing.assert_allclose(graph, exact, atol=1e-5)
