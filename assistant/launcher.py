@@ -134,6 +134,16 @@ def load_services(
             raise
         ingest(settings, embedder, progress)
         index = load()
+    return services_on(settings, embedder, index, conversations)
+
+
+def services_on(
+    settings: Settings,
+    embedder: AssistantEmbedding,
+    index: LoadedIndex,
+    conversations: ConversationStore | None = None,
+) -> Services:
+    """The retriever and the answer service on an index already loaded."""
     retriever = HybridRetriever(index, embedder, settings.retrieval)
     answers = AnswerService(
         index,

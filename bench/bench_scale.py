@@ -268,13 +268,135 @@ def _or_query(question: str) -> str:
     return " or ".join(re.findall(r"\w{3,}", question)) or question
 
 
+def grown_index(index: Any, copies: int, rng: np.random.Generator) -> Any:
+    """The real index grown ``copies`` times: every chunk, sentence unit and evidence unit
+    again, pointing at the same document spans (so quotes still verify), with each copy's
+    vectors the real ones plus Gaussian noise (copy 0 is the real index)."""
+    import dataclasses
+
+    from assistant.index.store import LoadedIndex, faiss_vector_store
+
+    n_chunks, n_units = len(index.chunks), len(index.sentences)
+    chunk_vectors = index.vectors.reconstruct_n(0, index.vectors.ntotal)
+
+    def noised(base: np.ndarray, copy: int) -> np.ndarray:
+        if copy == 0:
+            return base
+        out = base + rng.normal(0, 0.35 / np.sqrt(base.shape[1]), base.shape)
+        return (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float32)
+
+    chunks, sentences, evidence, vectors, sentence_vectors = [], [], [], [], []
+    for copy in range(copies):
+        chunks += [dataclasses.replace(c, id=f"{c.id}~{copy}") for c in index.chunks]
+        shift = copy * n_chunks
+        sentences += [dataclasses.replace(u, chunk=u.chunk + shift) for u in index.sentences]
+        evidence += [
+            dataclasses.replace(
+                e, chunk=e.chunk + shift, members=tuple(m + copy * n_units for m in e.members)
+            )
+            for e in index.evidence
+        ]
+        vectors.append(noised(chunk_vectors, copy))
+        sentence_vectors.append(noised(index.sentence_vectors, copy))
+    return LoadedIndex(
+        path=index.path,
+        manifest=index.manifest,
+        vector_store=faiss_vector_store(np.vstack(vectors)),
+        bm25=BM25Index.build([c.text for c in chunks]),
+        chunks=chunks,
+        documents=index.documents,
+        goals=index.goals,
+        sentences=sentences,
+        sentence_vectors=np.vstack(sentence_vectors),
+        evidence=evidence,
+    )
+
+
+def rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def answer_rows(args: argparse.Namespace) -> None:
+    """The whole answer (embedding, scope, retrieval, reader, composing) on a grown index,
+    exact search against HNSW past ``--ann-from``."""
+    from assistant.launcher import services_on
+
+    settings = get_settings().model_copy(deep=True)
+    settings.embedding.query_cache_size = 0
+    settings.answer.reader = args.reader
+    embedder = build_embedder(settings.embedding)
+    real = load_index(settings.index.dir, embedder.embedder_id)
+    items = load_question_set(Path("eval/questions.yaml")).items
+    questions = [i.question for i in items][:: max(1, len(items) // args.queries)][: args.queries]
+    print(
+        f"{os.cpu_count()} cores; whole answers, reader {args.reader}, {len(questions)} "
+        "questions once each, query-vector cache off"
+    )
+    print(
+        "| chunks | sentence units | search | grow s | load s | RSS MiB | p50 ms | p95 ms "
+        "| core-ms | same first quote |"
+    )
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    for size in args.sizes:
+        copies = max(1, round(size / len(real.chunks)))
+        grow_s, index = timed(
+            lambda copies=copies: grown_index(real, copies, np.random.default_rng(0))
+        )
+        tops: dict[str, list[str]] = {}  # each answer's first quote, by search
+        searches = [("exact", 10**12), ("HNSW", 1)] if args.both else [("auto", args.ann_from)]
+        for name, ann_from in searches:
+            settings.retrieval.ann_from = ann_from
+            began = time.perf_counter()
+            services = services_on(settings, embedder, index)
+            load_s = time.perf_counter() - began
+            if name == "auto":
+                name = "HNSW" if services.retriever.chunk_search is not None else "exact"
+            for q in questions[:3]:
+                services.answers.answer(q)
+            lat, top = [], []
+            began = time.process_time()
+            for q in questions:
+                asked = time.perf_counter()
+                answer = services.answers.answer(q)
+                lat.append(time.perf_counter() - asked)
+                first = answer.citations[0] if answer.citations else None
+                top.append(f"{first.document_id}:{first.start}" if first else "abstained")
+            core_ms = (time.process_time() - began) / len(questions) * 1000
+            tops[name] = top
+            same = (
+                f"{np.mean([a == b for a, b in zip(*tops.values(), strict=True)]):.3f}"
+                if len(tops) == 2
+                else "–"
+            )
+            p50, p95 = pct(lat)
+            print(
+                f"| {len(index.chunks):>9,} | {len(index.sentences):>9,} | {name:<5} | "
+                f"{grow_s:6.1f} | {load_s:6.1f} | {rss_mib():7.0f} | {p50:6.1f} | {p95:6.1f} | "
+                f"{core_ms:6.1f} | {same:>5} |",
+                flush=True,
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--ann-from", type=int, default=50_000)
     parser.add_argument("--skip-pg-from", type=int, default=10**9)
+    parser.add_argument(
+        "--answer", action="store_true", help="Measure whole answers on a grown real index."
+    )
+    parser.add_argument(
+        "--both", action="store_true", help="With --answer: exact and HNSW at every size."
+    )
+    parser.add_argument("--reader", default="extractive", help="With --answer: the reader.")
     args = parser.parse_args()
+    if args.answer:
+        answer_rows(args)
+        return
     settings = get_settings()
     embedder = build_embedder(settings.embedding)
     index = load_index(settings.index.dir, embedder.embedder_id)

@@ -176,8 +176,9 @@ def write_build(
 def faiss_vector_store(vectors: np.ndarray) -> BasePydanticVectorStore:
     """llama-index's FaissVectorStore over an exact inner-product index of ``vectors``.
 
-    Exact search (``IndexFlatIP``): the retriever scores every chunk, and at this
-    corpus size (hundreds of chunks) exact search takes well under a millisecond.
+    Exact search (``IndexFlatIP``): at this corpus size (hundreds of chunks) it takes well
+    under a millisecond; past ``retrieval.ann_from`` chunks the retriever searches an HNSW
+    graph of the same vectors instead (:mod:`assistant.index.ann`).
     """
     import faiss
     from llama_index.vector_stores.faiss import FaissVectorStore
