@@ -92,7 +92,7 @@ class RetrievalSettings(BaseModel):
         6, ge=1, description="Chunks handed to the answerer (and `search`'s default)."
     )
     ann_from: int = Field(
-        50_000,
+        10_000,
         ge=1,
         description="From this many vectors (chunks, or sentence units) search goes through "
         "an HNSW graph built at load instead of scoring every one (measured: "

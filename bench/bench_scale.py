@@ -17,7 +17,8 @@ set's questions (full text). For every size it prints one row per engine:
   PostgreSQL full text.
 
     python bench/bench_scale.py [--sizes 10000 100000 1000000] [--queries 200]
-        [--skip-pg-from 1000000] [--ann-from 50000]
+        [--skip-pg-from 1000000] [--ann-from N]
+    python bench/bench_scale.py --answer [--both] [--sizes 1000 10000 100000] [--reader learned]
 
 Needs a built index (``assistant ingest``) and the ``postgres`` extra for the pgvector
 rows. Figures are for the machine it runs on; never gate on them.
@@ -384,7 +385,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--ann-from", type=int, default=50_000)
+    parser.add_argument(
+        "--ann-from",
+        type=int,
+        default=get_settings().retrieval.ann_from,
+        help="Where 'auto' switches to HNSW (default: the setting retrieval.ann_from).",
+    )
     parser.add_argument("--skip-pg-from", type=int, default=10**9)
     parser.add_argument(
         "--answer", action="store_true", help="Measure whole answers on a grown real index."
