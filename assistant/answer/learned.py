@@ -32,6 +32,11 @@ if TYPE_CHECKING:
 MANIFEST_FILE = "manifest.json"
 SCORED_UNITS = 8
 """Candidates the cross-encoder scores per question (bench/bench_cost.py measures the cost)."""
+SERVED_TOKENS = 96
+"""Tokens per (question, passage) pair when serving (trained at 160). On the dev split
+8 units × 96 tokens answered exactly as 8 × 160 (accuracy 0.812, wrongly refused 4.1 %) at
+366 against 551 core-ms for the model; 64 tokens refused 7.5 %; fewer units lost accuracy
+(4 × 96: 0.808, 2 × 96: 0.797). ``python bench/curve_learned.py``, 2026-12-02."""
 SCORE_CACHE = 4096
 """(question, passage) logits kept: a repeated question is not read again."""
 
@@ -168,4 +173,5 @@ def load_learned_reader(folder: Path) -> tuple[LearnedReader | None, str | None]
         )
     except ImportError as exc:
         return None, f"the learned reader needs torch and transformers ({exc})"
+    encoder.max_length = min(encoder.max_length, SERVED_TOKENS)
     return LearnedReader(folder, manifest, model, encoder), None
