@@ -42,6 +42,7 @@ class NearestVectors:
 
     def __init__(self, vectors: np.ndarray, ann_from: int):
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.ann_from = ann_from
         self.approximate = len(self.vectors) >= ann_from
         self._hnsw = None
         if self.approximate:
@@ -61,9 +62,17 @@ class NearestVectors:
     ) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` nearest rows to one query (row positions, similarities), best first.
 
-        ``allowed`` (a boolean mask over the rows) restricts the search to those rows.
+        ``allowed`` (a boolean mask over the rows) restricts the search to those rows;
+        fewer than ``ann_from`` of them are searched exactly (a graph walk restricted to a
+        few rows misses some of them).
         """
         query = np.asarray(query, dtype=np.float32)
+        if allowed is not None and self._hnsw is not None:
+            rows = np.flatnonzero(allowed)
+            if len(rows) < self.ann_from:
+                scores = self.vectors[rows] @ query
+                order = top_n(scores, k)
+                return rows[order], scores[order]
         if self._hnsw is None:
             scores = self.vectors @ query
             if allowed is not None:
@@ -75,8 +84,7 @@ class NearestVectors:
 
         params = faiss.SearchParametersHNSW(efSearch=max(EF_SEARCH, k))  # type: ignore[attr-defined]
         if allowed is not None:
-            selector = faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64))
-            params.sel = selector
+            params.sel = faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64))
         similarities, ids = self._hnsw.search(query[None, :], k, params=params)
         found = ids[0] >= 0
         return ids[0][found].astype(np.int64), similarities[0][found]

@@ -171,11 +171,14 @@ class HybridRetriever(BaseRetriever):
             out[np.asarray(result.ids, dtype=np.int64)] = result.similarities or []
         return out
 
-    def sentence_scores(self, query_vector: np.ndarray) -> np.ndarray:
+    def sentence_scores(
+        self, query_vector: np.ndarray, mask: np.ndarray | None = None
+    ) -> np.ndarray:
         """Per chunk, the best similarity of the query to one of its sentences.
 
-        Past ``ann_from`` chunks from the nearest sentence units only (enough of them to
-        hold ``candidates`` chunks' best sentences); a chunk with none of them gets -1.
+        Past ``ann_from`` chunks from the nearest sentence units (of chunks within ``mask``)
+        only, enough of them to hold ``candidates`` chunks' best sentences; a chunk with
+        none of them gets -1.
         """
         vector = np.asarray(query_vector, dtype=np.float32)
         out = np.full(len(self.index.chunks), -1.0, dtype=np.float32)
@@ -183,7 +186,8 @@ class HybridRetriever(BaseRetriever):
             np.maximum.at(out, self._unit_chunks, self.index.sentence_vectors @ vector)
             return out
         wanted = self.settings.candidates * SENTENCES_PER_CHUNK
-        units, similarities = self.sentence_search.search(vector, wanted)
+        allowed = None if mask is None or mask.all() else mask[self._unit_chunks]
+        units, similarities = self.sentence_search.search(vector, wanted, allowed)
         np.maximum.at(out, self._unit_chunks[units], similarities)
         return out
 
@@ -224,7 +228,7 @@ class HybridRetriever(BaseRetriever):
             fused = self._rrf(
                 mask,
                 (dense, self.settings.dense_weight, False),
-                (self.sentence_scores(query_vector), self.settings.sentence_weight, False),
+                (self.sentence_scores(query_vector, mask), self.settings.sentence_weight, False),
             )
         else:
             fused = self._rrf(

@@ -69,3 +69,15 @@ def test_each_querys_best_similarity_matches_exact_search(clustered: np.ndarray)
     graph = NearestVectors(clustered, 1).best(queries)
     np.testing.assert_allclose(exact, 1.0, atol=1e-5)  # each query is one of the rows
     np.testing.assert_allclose(graph, exact, atol=1e-5)
+
+
+def test_a_mask_of_few_rows_is_searched_exactly(clustered: np.ndarray) -> None:
+    """A graph walk restricted to a few rows misses some; so few rows are scored exactly."""
+    graph = NearestVectors(clustered, ann_from=500)
+    assert graph.approximate
+    allowed = np.zeros(len(clustered), dtype=bool)
+    allowed[::40] = True  # 75 rows scattered over the clusters
+    ids, similarities = graph.search(clustered[7], 75, allowed)
+    want = np.argsort(-np.where(allowed, clustered @ clustered[7], -np.inf), kind="stable")[:75]
+    assert ids.tolist() == want.tolist()
+    np.testing.assert_allclose(similarities, clustered[want] @ clustered[7], rtol=1e-6)
