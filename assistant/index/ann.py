@@ -43,9 +43,8 @@ class NearestVectors:
     def __init__(self, vectors: np.ndarray, ann_from: int):
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self.ann_from = ann_from
-        self.approximate = len(self.vectors) >= ann_from
         self._hnsw = None
-        if self.approximate:
+        if len(self.vectors) >= ann_from:
             import faiss
 
             hnsw = faiss.IndexHNSWFlat(self.vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
@@ -54,8 +53,10 @@ class NearestVectors:
             hnsw.hnsw.efSearch = EF_SEARCH
             self._hnsw = hnsw
 
-    def __len__(self) -> int:
-        return len(self.vectors)
+    @property
+    def approximate(self) -> bool:
+        """Searched through the HNSW graph (``ann_from`` rows or more)."""
+        return self._hnsw is not None
 
     def search(
         self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
@@ -67,24 +68,16 @@ class NearestVectors:
         few rows misses some of them).
         """
         query = np.asarray(query, dtype=np.float32)
-        if allowed is not None and self._hnsw is not None:
-            rows = np.flatnonzero(allowed)
-            if len(rows) < self.ann_from:
-                scores = self.vectors[rows] @ query
-                order = top_n(scores, k)
-                return rows[order], scores[order]
-        if self._hnsw is None:
-            scores = self.vectors @ query
-            if allowed is not None:
-                scores = np.where(allowed, scores, -np.inf)
+        rows = None if allowed is None else np.flatnonzero(allowed)
+        if self._hnsw is None or (rows is not None and len(rows) < self.ann_from):
+            scores = (self.vectors if rows is None else self.vectors[rows]) @ query
             order = top_n(scores, k)
-            order = order[np.isfinite(scores[order])]
-            return order, scores[order]
+            return (order if rows is None else rows[order]), scores[order]
         import faiss
 
         params = faiss.SearchParametersHNSW(efSearch=max(EF_SEARCH, k))  # type: ignore[attr-defined]
-        if allowed is not None:
-            params.sel = faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64))
+        if rows is not None:
+            params.sel = faiss.IDSelectorBatch(rows.astype(np.int64))
         similarities, ids = self._hnsw.search(query[None, :], k, params=params)
         found = ids[0] >= 0
         return ids[0][found].astype(np.int64), similarities[0][found]

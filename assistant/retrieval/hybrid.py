@@ -147,15 +147,15 @@ class HybridRetriever(BaseRetriever):
         """Cosine similarity of the query to every chunk (FAISS inner product).
 
         Past ``ann_from`` chunks only the HNSW graph's ``candidates`` nearest ones (within
-        ``mask``) are scored; every other chunk gets -1, below any similarity.
+        ``mask``, when given: the chunks a filter leaves) are scored; every other chunk
+        gets -1, below any similarity.
         """
         if query_vector is None:
             query_vector = self.embedder.embed_queries([query])[0]
         total = len(self.index.chunks)
         if self.chunk_search is not None:
-            allowed = None if mask is None or mask.all() else mask
             ids, similarities = self.chunk_search.search(
-                query_vector, self.settings.candidates, allowed
+                query_vector, self.settings.candidates, mask
             )
             out = np.full(total, -1.0, dtype=np.float32)
             out[ids] = similarities
@@ -186,7 +186,7 @@ class HybridRetriever(BaseRetriever):
             np.maximum.at(out, self._unit_chunks, self.index.sentence_vectors @ vector)
             return out
         wanted = self.settings.candidates * SENTENCES_PER_CHUNK
-        allowed = None if mask is None or mask.all() else mask[self._unit_chunks]
+        allowed = None if mask is None else mask[self._unit_chunks]
         units, similarities = self.sentence_search.search(vector, wanted, allowed)
         np.maximum.at(out, self._unit_chunks[units], similarities)
         return out
@@ -217,7 +217,8 @@ class HybridRetriever(BaseRetriever):
         if mode != "bm25" and query_vector is None:
             query_vector = self.embedder.embed_queries([query])[0]
         zeros = np.zeros(len(mask), np.float32)
-        dense = self.dense_scores(query, query_vector, mask) if mode != "bm25" else zeros
+        restrict = None if filters is None or filters.is_empty() else mask
+        dense = self.dense_scores(query, query_vector, restrict) if mode != "bm25" else zeros
         bm25 = self.index.bm25.scores(query) if mode != "dense" else zeros
         if mode == "dense":
             fused = dense.copy()
@@ -228,7 +229,11 @@ class HybridRetriever(BaseRetriever):
             fused = self._rrf(
                 mask,
                 (dense, self.settings.dense_weight, False),
-                (self.sentence_scores(query_vector, mask), self.settings.sentence_weight, False),
+                (
+                    self.sentence_scores(query_vector, restrict),
+                    self.settings.sentence_weight,
+                    False,
+                ),
             )
         else:
             fused = self._rrf(
