@@ -56,10 +56,10 @@ from assistant.answer.logistic import LogisticModel, load_fitted
 from assistant.answer.question import QuestionAnalysis, names_structure
 from assistant.answer.utterance import MessageForm, message_form
 from assistant.components.embedding import QueryVectorCache
-from assistant.index.ann import NearestVectors
 
 if TYPE_CHECKING:
     from assistant.components.embedding import AssistantEmbedding
+    from assistant.index.ann import NearestVectors
     from assistant.index.bm25 import NorwegianAnalyzer
     from assistant.index.store import LoadedIndex
     from assistant.retrieval.hybrid import ScoredChunk
@@ -216,17 +216,15 @@ class ScopeGuard:
         index: LoadedIndex,
         embedder: AssistantEmbedding,
         lexicon: CorpusLexicon,
+        sentences: NearestVectors,
         model: ScopeModel | None = None,
-        sentences: NearestVectors | None = None,
     ):
         self.index = index
         self.embedder = embedder
         self.lexicon = lexicon
-        self.model = model or load_scope_model()
-        self.sentences = sentences or NearestVectors(
-            index.sentence_vectors, len(index.sentences) + 1
-        )
+        self.sentences = sentences
         """Where a word finds its best sentence (the retriever's: HNSW past ``ann_from``)."""
+        self.model = model or load_scope_model()
         positions = {c.id: i for i, c in enumerate(index.chunks)}
         rows: dict[int, list[int]] = {}
         for row, unit in enumerate(index.sentences):

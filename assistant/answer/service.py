@@ -99,7 +99,7 @@ class AnswerService:
             reader.words, reader.word_prefixes, index.bm25.vocabulary, reader.analyzer
         )
         self.scope = ScopeGuard(
-            index, retriever.embedder, lexicon, scope_model, retriever.sentence_search
+            index, retriever.embedder, lexicon, retriever.sentence_search, scope_model
         )
         self.learned: LearnedReader | None = None
         self.learned_notice: str | None = None
