@@ -66,6 +66,7 @@ def ingest(
         manifest_name=settings.corpus.manifest,
         keep_builds=settings.index.keep_builds,
         progress=progress,
+        graphs_from=settings.retrieval.ann_from,
     )
     summary = service.run()
     if url := settings.database.dsn():

@@ -95,8 +95,9 @@ class RetrievalSettings(BaseModel):
         10_000,
         ge=1,
         description="From this many vectors (chunks, or sentence units) search goes through "
-        "an HNSW graph built at load instead of scoring every one (measured: "
-        "`python bench/bench_scale.py --answer`).",
+        "an HNSW graph instead of scoring every one (measured: "
+        "`python bench/bench_scale.py --answer`); `assistant ingest` writes the graphs into a "
+        "build that large, and loading reads them.",
     )
 
 

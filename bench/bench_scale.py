@@ -18,7 +18,8 @@ set's questions (full text). For every size it prints one row per engine:
 
     python bench/bench_scale.py [--sizes 10000 100000 1000000] [--queries 200]
         [--skip-pg-from 1000000] [--ann-from N]
-    python bench/bench_scale.py --answer [--both] [--sizes 1000 10000 100000] [--reader learned]
+    python bench/bench_scale.py --answer [--both] [--graphs] [--sizes 1000 10000 100000]
+        [--reader learned]
 
 Needs a built index (``assistant ingest``) and the ``postgres`` extra for the pgvector
 rows. Figures are for the machine it runs on; never gate on them.
@@ -30,6 +31,7 @@ import argparse
 import os
 import random
 import re
+import shutil
 import tempfile
 import time
 import warnings
@@ -322,7 +324,11 @@ def rss_mib() -> float:
 
 def answer_rows(args: argparse.Namespace) -> None:
     """The whole answer (embedding, scope, retrieval, reader, composing) on a grown index,
-    exact search against HNSW past ``--ann-from``."""
+    exact search against HNSW past ``--ann-from``; with ``--graphs`` also HNSW with the
+    graphs written as ingest writes them and read at load instead of built."""
+    import dataclasses
+
+    from assistant.index.ann import CHUNK_GRAPH, SENTENCE_GRAPH, write_graph
     from assistant.launcher import services_on
 
     settings = get_settings().model_copy(deep=True)
@@ -348,10 +354,21 @@ def answer_rows(args: argparse.Namespace) -> None:
         )
         tops: dict[str, list[str]] = {}  # each answer's first quote, by search
         searches = [("exact", 10**12), ("HNSW", 1)] if args.both else [("auto", args.ann_from)]
+        if args.graphs:
+            folder = Path(tempfile.mkdtemp(prefix="bench-graphs-"))
+            chunk_vectors = index.vectors.reconstruct_n(0, index.vectors.ntotal)
+            began = time.perf_counter()
+            write_graph(chunk_vectors, folder / CHUNK_GRAPH)
+            write_graph(index.sentence_vectors, folder / SENTENCE_GRAPH)
+            write_s = time.perf_counter() - began
+            mib = sum(p.stat().st_size for p in folder.iterdir()) / 2**20
+            print(f"  graphs built and written as ingest does: {write_s:.1f} s, {mib:,.0f} MiB")
+            searches.append(("HNSW, graphs read", 1))
         for name, ann_from in searches:
             settings.retrieval.ann_from = ann_from
+            loading = dataclasses.replace(index, path=folder) if "read" in name else index
             began = time.perf_counter()
-            services = services_on(settings, embedder, index)
+            services = services_on(settings, embedder, loading)
             load_s = time.perf_counter() - began
             if name == "auto":
                 name = "HNSW" if services.retriever.chunk_search is not None else "exact"
@@ -367,9 +384,10 @@ def answer_rows(args: argparse.Namespace) -> None:
                 top.append(f"{first.document_id}:{first.start}" if first else "abstained")
             core_ms = (time.process_time() - began) / len(questions) * 1000
             tops[name] = top
+            first_search = next(iter(tops.values()))  # the same first quote as the first row
             same = (
-                f"{np.mean([a == b for a, b in zip(*tops.values(), strict=True)]):.3f}"
-                if len(tops) == 2
+                f"{np.mean([a == b for a, b in zip(first_search, top, strict=True)]):.3f}"
+                if len(tops) >= 2
                 else "–"
             )
             p50, p95 = pct(lat)
@@ -379,6 +397,9 @@ def answer_rows(args: argparse.Namespace) -> None:
                 f"{core_ms:6.1f} | {same:>5} |",
                 flush=True,
             )
+            del services
+        if args.graphs:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def main() -> None:
@@ -399,6 +420,11 @@ def main() -> None:
         "--both", action="store_true", help="With --answer: exact and HNSW at every size."
     )
     parser.add_argument("--reader", default="extractive", help="With --answer: the reader.")
+    parser.add_argument(
+        "--graphs",
+        action="store_true",
+        help="With --answer: also HNSW with graphs written as ingest does and read at load.",
+    )
     args = parser.parse_args()
     if args.answer:
         answer_rows(args)

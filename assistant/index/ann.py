@@ -5,10 +5,17 @@ candidates) and each focus word's best sentence (the scope guard). Exact search 
 every row: at the corpus's 162 chunks and 752 sentences that is nothing, at a million chunks
 it is the whole answer's cost. From ``ann_from`` rows (``retrieval.ann_from``, measured by
 ``python bench/bench_scale.py --answer``) a matrix is searched through an HNSW graph
-(``faiss.IndexHNSWFlat``, inner product) instead, built once when the index is loaded.
+(``faiss.IndexHNSWFlat``, inner product) instead. Ingest builds the graphs of a build
+that large and writes them beside its vectors (:data:`CHUNK_GRAPH`, :data:`SENTENCE_GRAPH`;
+listed and hashed in the manifest like every file), so a replica reads them instead of
+building them at every load; a graph that is missing or does not fit its vectors is built
+at load as before.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -17,6 +24,42 @@ HNSW_M = 32
 ``python bench/bench_scale.py``, docs/quality.md)."""
 EF_CONSTRUCTION = 80
 EF_SEARCH = 128
+CHUNK_GRAPH = "vectors.hnsw"
+"""The chunk vectors' graph in a build folder (written when there are ``ann_from`` or more)."""
+SENTENCE_GRAPH = "sentence_vectors.hnsw"
+"""The sentence units' graph in a build folder (likewise)."""
+
+
+def build_graph(vectors: np.ndarray) -> Any:
+    """An HNSW graph (inner product) over ``vectors``."""
+    import faiss
+
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    hnsw = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
+    hnsw.hnsw.efConstruction = EF_CONSTRUCTION
+    hnsw.add(vectors)
+    hnsw.hnsw.efSearch = EF_SEARCH
+    return hnsw
+
+
+def write_graph(vectors: np.ndarray, path: Path) -> None:
+    """Build the graph of ``vectors`` and write it to ``path`` (FAISS's own format)."""
+    import faiss
+
+    faiss.write_index(build_graph(vectors), str(path))
+
+
+def read_graph(path: Path) -> Any | None:
+    """The graph written at ``path``, or None when there is none."""
+    if not path.is_file():
+        return None
+    import faiss
+
+    graph: Any = faiss.read_index(str(path))  # the concrete type (IndexHNSWFlat)
+    if not hasattr(graph, "hnsw"):  # not a graph: the one built at load serves instead
+        return None
+    graph.hnsw.efSearch = EF_SEARCH
+    return graph
 
 
 def top_n(scores: np.ndarray, n: int) -> np.ndarray:
@@ -40,18 +83,18 @@ def top_n(scores: np.ndarray, n: int) -> np.ndarray:
 class NearestVectors:
     """The rows of a matrix of unit vectors closest to a query (inner product)."""
 
-    def __init__(self, vectors: np.ndarray, ann_from: int):
+    def __init__(self, vectors: np.ndarray, ann_from: int, graph: Any | None = None):
+        """``graph``: the vectors' HNSW graph as ingest wrote it, if there is one (used when
+        it holds as many vectors as ``vectors``, else a graph is built here)."""
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self.ann_from = ann_from
         self._hnsw = None
+        self.graph_read = False
+        """Whether the graph came from the build (not built at load)."""
         if len(self.vectors) >= ann_from:
-            import faiss
-
-            hnsw = faiss.IndexHNSWFlat(self.vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
-            hnsw.hnsw.efConstruction = EF_CONSTRUCTION
-            hnsw.add(self.vectors)
-            hnsw.hnsw.efSearch = EF_SEARCH
-            self._hnsw = hnsw
+            fits = graph is not None and (graph.ntotal, graph.d) == self.vectors.shape
+            self._hnsw = graph if fits else build_graph(self.vectors)
+            self.graph_read = fits
 
     @property
     def approximate(self) -> bool:

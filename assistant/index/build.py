@@ -76,6 +76,7 @@ class IngestService:
         manifest_name: str = "manifest.toml",
         keep_builds: int = 2,
         progress: ProgressFactory | None = None,
+        graphs_from: int | None = None,
     ):
         self.corpus_dir = corpus_dir
         self.index_dir = index_dir
@@ -84,6 +85,8 @@ class IngestService:
         self.manifest_name = manifest_name
         self.keep_builds = keep_builds
         self.progress = progress
+        self.graphs_from = graphs_from
+        """From this many vectors the build holds their HNSW graphs (``retrieval.ann_from``)."""
 
     def run(self) -> IngestSummary:
         """Ingest the corpus and put the new index in service; raise NoDocumentsError if empty."""
@@ -143,6 +146,7 @@ class IngestService:
             unit_vectors,
             build_evidence(by_id, chunks, units),
             keep_builds=self.keep_builds,
+            graphs_from=self.graphs_from,
         )
         return IngestSummary(
             documents=len(reading.documents),

@@ -15,6 +15,8 @@ Layout of the index folder::
         sentences.npy         quotable sentence units (chunk, start, end)
         sentence_vectors.npy  their embeddings, for picking answer sentences
         evidence.jsonl        evidence units: sentences, lists, heading → content, goals
+        vectors.hnsw,         HNSW graphs of the chunk and sentence vectors, only in a build
+        sentence_vectors.hnsw   of retrieval.ann_from vectors or more (index.ann)
       cache/                  embedding cache (content hash + embedder id)
 
 A new build is written beside the old one and put in service by replacing
@@ -40,6 +42,7 @@ import numpy as np
 from llama_index.core.schema import TextNode
 from llama_index.core.vector_stores.types import BasePydanticVectorStore
 
+from assistant.index.ann import CHUNK_GRAPH, SENTENCE_GRAPH, write_graph
 from assistant.index.bm25 import BM25Index
 from assistant.index.integrity import MANIFEST, BuildDamagedError, list_files, verify_files
 from assistant.index.nodes import chunk_node, sentence_node
@@ -141,8 +144,12 @@ def write_build(
     sentence_vectors: np.ndarray,
     evidence: list[EvidenceUnit],
     keep_builds: int = 2,
+    graphs_from: int | None = None,
 ) -> Path:
-    """Write a complete build beside the current one, then put it in service atomically."""
+    """Write a complete build beside the current one, then put it in service atomically.
+
+    From ``graphs_from`` vectors (``retrieval.ann_from``) the chunk and sentence vectors'
+    HNSW graphs are written too, so that loading reads them instead of building them."""
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     # nanoseconds since the epoch, zero-padded: names sort in build order
@@ -159,6 +166,10 @@ def write_build(
     units = np.array([(u.chunk, u.start, u.end) for u in sentences], dtype=np.int32).reshape(-1, 3)
     np.save(partial / "sentences.npy", units)
     np.save(partial / "sentence_vectors.npy", np.asarray(sentence_vectors, dtype=np.float32))
+    if graphs_from is not None:
+        for matrix, graph in ((vectors, CHUNK_GRAPH), (sentence_vectors, SENTENCE_GRAPH)):
+            if len(matrix) >= graphs_from:
+                write_graph(matrix, partial / graph)
     with (partial / "evidence.jsonl").open("w", encoding="utf-8") as out:
         for unit in evidence:
             out.write(json.dumps(unit.to_dict()) + "\n")

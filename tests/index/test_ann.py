@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from assistant.index.ann import NearestVectors, top_n
+from assistant.index.ann import NearestVectors, build_graph, read_graph, top_n, write_graph
 
 
 @pytest.mark.parametrize(
@@ -81,3 +83,35 @@ def test_a_mask_of_few_rows_is_searched_exactly(clustered: np.ndarray) -> None:
     want = np.argsort(-np.where(allowed, clustered @ clustered[7], -np.inf), kind="stable")[:75]
     assert ids.tolist() == want.tolist()
     np.testing.assert_allclose(similarities, clustered[want] @ clustered[7], rtol=1e-6)
+
+
+def test_a_graph_written_at_ingest_is_read_back_and_searched_as_built(
+    clustered: np.ndarray, tmp_path: Path
+) -> None:
+    path = tmp_path / "vectors.hnsw"
+    write_graph(clustered, path)
+    read = NearestVectors(clustered, ann_from=1000, graph=read_graph(path))
+    assert read.approximate and read.graph_read
+    exact = NearestVectors(clustered, ann_from=10**9)
+    for q in clustered[[1, 500, 2500]]:
+        got, similarities = read.search(q, 10)
+        want, _ = exact.search(q, 10)
+        assert len(set(got) & set(want)) >= 9
+        np.testing.assert_allclose(similarities, clustered[got] @ q, atol=1e-5)
+
+
+def test_a_graph_that_does_not_fit_its_vectors_is_built_again(clustered: np.ndarray) -> None:
+    stale = build_graph(clustered[:-1])  # one vector short: not this matrix's graph
+    search = NearestVectors(clustered, ann_from=1000, graph=stale)
+    assert search.approximate and not search.graph_read
+    ids, _ = search.search(clustered[-1], 1)
+    assert ids.tolist() == [len(clustered) - 1]  # the row the stale graph lacks is found
+
+
+def test_below_the_size_a_graph_is_not_used(clustered: np.ndarray) -> None:
+    search = NearestVectors(clustered, ann_from=10**9, graph=build_graph(clustered))
+    assert not search.approximate and not search.graph_read
+
+
+def test_no_graph_file_reads_as_none(tmp_path: Path) -> None:
+    assert read_graph(tmp_path / "vectors.hnsw") is None

@@ -5,14 +5,18 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
 from assistant.cli import main
+from assistant.components.embedding import E5Embedding
+from assistant.index.ann import CHUNK_GRAPH, SENTENCE_GRAPH
 from assistant.index.bm25 import NorwegianAnalyzer
-from assistant.index.store import LoadedIndex
+from assistant.index.store import LoadedIndex, load_index
 from assistant.retrieval.hybrid import FilterError, Filters, HybridRetriever
+from tests.conftest import CORPUS, settings_for
 
 HPV_QUESTION = "Hvilket tiårsmål dekker eliminering av HPV?"
 ENGLISH_QUESTION = "Which ten-year goal is about eliminating cervical cancer?"
@@ -231,3 +235,39 @@ def test_past_the_size_filters_still_hold(
     assert {h.chunk.malomrade for h in hits} == {3}
     exact = retriever.search(question, k=6, filters=filters)
     assert [h.chunk.id for h in hits] == [h.chunk.id for h in exact]
+
+
+@pytest.fixture(scope="module")
+def graphed_index(
+    tmp_path_factory: pytest.TempPathFactory, index_dir: Path, e5_embedder: E5Embedding
+) -> LoadedIndex:
+    """The corpus ingested as a large one is: with ``ann_from`` 100 its build holds the HNSW
+    graphs of its 162 chunk and 752 sentence vectors (embeddings from the session's cache)."""
+    from assistant.launcher import ingest
+
+    folder = tmp_path_factory.mktemp("graphed-index")
+    shutil.copytree(index_dir / "cache", folder / "cache")
+    settings = settings_for(CORPUS, folder)
+    settings.retrieval = settings.retrieval.model_copy(update={"ann_from": 100})
+    ingest(settings, e5_embedder)
+    return load_index(folder, e5_embedder.embedder_id)
+
+
+def test_a_large_build_holds_its_graphs_and_a_small_one_none(
+    graphed_index: LoadedIndex, loaded_index: LoadedIndex
+) -> None:
+    assert {CHUNK_GRAPH, SENTENCE_GRAPH} <= set(graphed_index.manifest["files"])  # hashed too
+    assert not {CHUNK_GRAPH, SENTENCE_GRAPH} & set(loaded_index.manifest["files"])
+
+
+@pytest.mark.parametrize("question", [HPV_QUESTION, ENGLISH_QUESTION])
+def test_the_graphs_of_the_build_are_read_not_built_and_rank_as_exact_search(
+    graphed_index: LoadedIndex, retriever: HybridRetriever, question: str
+) -> None:
+    settings = retriever.settings.model_copy(update={"ann_from": 100})
+    graphed = HybridRetriever(graphed_index, retriever.embedder, settings)
+    assert graphed.chunk_search is not None
+    assert graphed.chunk_search.graph_read
+    assert graphed.sentence_search.graph_read
+    exact = retriever.search(question, k=5)
+    assert [h.chunk.id for h in graphed.search(question, k=5)] == [h.chunk.id for h in exact]
