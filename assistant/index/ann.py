@@ -55,7 +55,10 @@ def read_graph(path: Path) -> Any | None:
         return None
     import faiss
 
-    graph: Any = faiss.read_index(str(path))  # the concrete type (IndexHNSWFlat)
+    try:
+        graph: Any = faiss.read_index(str(path))  # the concrete type (IndexHNSWFlat)
+    except RuntimeError:  # unreadable (loaded without hash checks): built at load instead
+        return None
     if not hasattr(graph, "hnsw"):  # not a graph: the one built at load serves instead
         return None
     graph.hnsw.efSearch = EF_SEARCH

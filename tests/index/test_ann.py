@@ -113,5 +113,7 @@ def test_below_the_size_a_graph_is_not_used(clustered: np.ndarray) -> None:
     assert not search.approximate and not search.graph_read
 
 
-def test_no_graph_file_reads_as_none(tmp_path: Path) -> None:
+def test_no_graph_file_or_an_unreadable_one_reads_as_none(tmp_path: Path) -> None:
     assert read_graph(tmp_path / "vectors.hnsw") is None
+    (tmp_path / "garbage.hnsw").write_bytes(b"IHNf" + bytes(200))
+    assert read_graph(tmp_path / "garbage.hnsw") is None  # the graph is built at load instead
