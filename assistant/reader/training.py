@@ -141,10 +141,16 @@ def train(
     encoder = PairEncoder(build_tokenizer(e5), int(hp["max_length"]))
     taught: dict[tuple[str, str], float] = {}
     if teacher is not None:
-        taught = _teacher_logits(teacher, e5, training, encoder)
-        from assistant.components.cross_encoder import load_cross_encoder
+        from assistant.components.cross_encoder import CrossEncoderError, load_cross_encoder
 
-        teacher_model, _ = load_cross_encoder(teacher, e5)
+        try:
+            teacher_model, _ = load_cross_encoder(teacher, e5)
+        except CrossEncoderError as exc:
+            raise TrainingError(
+                f"cannot use {teacher} as the teacher ({exc}): give the folder of a trained "
+                "reader, e.g. --teacher models/reader."
+            ) from exc
+        taught = _teacher_logits(teacher_model, training, encoder)
         model.load_state_dict(teacher_model.state_dict(), strict=False)  # its first layers
         del teacher_model
     mse = torch.nn.MSELoss()
@@ -233,15 +239,12 @@ def train(
 
 
 def _teacher_logits(
-    teacher: Path, e5: Any, pairs: list[Pair], encoder: Any, batch: int = 32
+    model: Any, pairs: list[Pair], encoder: Any, batch: int = 32
 ) -> dict[tuple[str, str], float]:
     """The trained teacher's logit for every (question, passage) of ``pairs``."""
     import torch
     from tqdm import tqdm
 
-    from assistant.components.cross_encoder import load_cross_encoder
-
-    model, _ = load_cross_encoder(teacher, e5)
     unique = list(dict.fromkeys((p.question, p.passage) for p in pairs))
     logits: dict[tuple[str, str], float] = {}
     with torch.inference_mode():
