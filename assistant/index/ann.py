@@ -86,15 +86,16 @@ def top_n(scores: np.ndarray, n: int) -> np.ndarray:
 class NearestVectors:
     """The rows of a matrix of unit vectors closest to a query (inner product)."""
 
-    def __init__(self, vectors: np.ndarray, ann_from: int, graph: Any | None = None):
-        """``graph``: the vectors' HNSW graph as ingest wrote it, if there is one (used when
-        it holds as many vectors as ``vectors``, else a graph is built here)."""
+    def __init__(self, vectors: np.ndarray, ann_from: int, graph_file: Path | None = None):
+        """``graph_file``: where ingest wrote the vectors' HNSW graph, if it did; read past
+        ``ann_from`` rows and used when it holds these vectors, else a graph is built here."""
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self.ann_from = ann_from
         self._hnsw = None
         self.graph_read = False
         """Whether the graph came from the build (not built at load)."""
         if len(self.vectors) >= ann_from:
+            graph = read_graph(graph_file) if graph_file is not None else None
             fits = graph is not None and (graph.ntotal, graph.d) == self.vectors.shape
             self._hnsw = graph if fits else build_graph(self.vectors)
             self.graph_read = fits

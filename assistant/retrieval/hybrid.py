@@ -20,7 +20,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores.types import VectorStoreQuery
 
 from assistant.components.embedding import AssistantEmbedding
-from assistant.index.ann import CHUNK_GRAPH, SENTENCE_GRAPH, NearestVectors, read_graph, top_n
+from assistant.index.ann import CHUNK_GRAPH, SENTENCE_GRAPH, NearestVectors, top_n
 from assistant.index.nodes import chunk_node
 from assistant.index.store import LoadedIndex
 from assistant.ingest.chunking import Chunk
@@ -105,15 +105,11 @@ class HybridRetriever(BaseRetriever):
         """Past ``settings.ann_from`` chunks: dense candidates come from an HNSW graph."""
         if len(index.chunks) >= settings.ann_from:
             chunk_vectors = index.vectors.reconstruct_n(0, index.vectors.ntotal)
-            graph = read_graph(index.path / CHUNK_GRAPH)
-            self.chunk_search = NearestVectors(chunk_vectors, settings.ann_from, graph)
-        sentence_graph = (
-            read_graph(index.path / SENTENCE_GRAPH)
-            if len(index.sentence_vectors) >= settings.ann_from
-            else None
-        )
+            self.chunk_search = NearestVectors(
+                chunk_vectors, settings.ann_from, index.path / CHUNK_GRAPH
+            )
         self.sentence_search = NearestVectors(
-            index.sentence_vectors, settings.ann_from, sentence_graph
+            index.sentence_vectors, settings.ann_from, index.path / SENTENCE_GRAPH
         )
         """Each sentence unit's vector, searched exactly or (past ``ann_from``) by HNSW."""
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.index.ann import NearestVectors, build_graph, read_graph, top_n, write_graph
+from assistant.index.ann import NearestVectors, read_graph, top_n, write_graph
 
 
 @pytest.mark.parametrize(
@@ -90,7 +90,7 @@ def test_a_graph_written_at_ingest_is_read_back_and_searched_as_built(
 ) -> None:
     path = tmp_path / "vectors.hnsw"
     write_graph(clustered, path)
-    read = NearestVectors(clustered, ann_from=1000, graph=read_graph(path))
+    read = NearestVectors(clustered, ann_from=1000, graph_file=path)
     assert read.approximate and read.graph_read
     exact = NearestVectors(clustered, ann_from=10**9)
     for q in clustered[[1, 500, 2500]]:
@@ -100,16 +100,20 @@ def test_a_graph_written_at_ingest_is_read_back_and_searched_as_built(
         np.testing.assert_allclose(similarities, clustered[got] @ q, atol=1e-5)
 
 
-def test_a_graph_that_does_not_fit_its_vectors_is_built_again(clustered: np.ndarray) -> None:
-    stale = build_graph(clustered[:-1])  # one vector short: not this matrix's graph
-    search = NearestVectors(clustered, ann_from=1000, graph=stale)
+def test_a_graph_that_does_not_fit_its_vectors_is_built_again(
+    clustered: np.ndarray, tmp_path: Path
+) -> None:
+    stale = tmp_path / "vectors.hnsw"
+    write_graph(clustered[:-1], stale)  # one vector short: not this matrix's graph
+    search = NearestVectors(clustered, ann_from=1000, graph_file=stale)
     assert search.approximate and not search.graph_read
     ids, _ = search.search(clustered[-1], 1)
     assert ids.tolist() == [len(clustered) - 1]  # the row the stale graph lacks is found
 
 
-def test_below_the_size_a_graph_is_not_used(clustered: np.ndarray) -> None:
-    search = NearestVectors(clustered, ann_from=10**9, graph=build_graph(clustered))
+def test_below_the_size_a_graph_is_not_used(clustered: np.ndarray, tmp_path: Path) -> None:
+    write_graph(clustered, tmp_path / "vectors.hnsw")
+    search = NearestVectors(clustered, ann_from=10**9, graph_file=tmp_path / "vectors.hnsw")
     assert not search.approximate and not search.graph_read
 
 
