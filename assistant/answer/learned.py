@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.components.e5_torch import file_sha256
+from assistant.components.precision import TorchPrecision, autocast
 from assistant.index.store import LoadedIndex
 
 if TYPE_CHECKING:
@@ -85,8 +86,16 @@ class Calibration:
 class LearnedReader:
     """Scores (question, unit) pairs with the trained cross-encoder; thread-safe."""
 
-    def __init__(self, folder: Path, manifest: dict[str, Any], model: Any, encoder: Any):
+    def __init__(
+        self,
+        folder: Path,
+        manifest: dict[str, Any],
+        model: Any,
+        encoder: Any,
+        precision: TorchPrecision = "auto",
+    ):
         self.folder = folder
+        self.precision = precision
         self.manifest = manifest
         self.model = model
         self.encoder = encoder
@@ -118,8 +127,8 @@ class LearnedReader:
             new = [p for p in dict.fromkeys(passages) if (question, p) not in self._seen]
             if new:
                 ids, mask, types = self.encoder.encode([(question, p) for p in new])
-                with torch.inference_mode():
-                    logits = [float(v) for v in self.model(ids, mask, types)]
+                with torch.inference_mode(), autocast(self.precision):
+                    logits = [float(v) for v in self.model(ids, mask, types).float()]
                 for p, logit in zip(new, logits, strict=True):
                     self._seen[(question, p)] = logit
             for p in passages:
@@ -155,8 +164,11 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
-def load_learned_reader(folder: Path) -> tuple[LearnedReader | None, str | None]:
-    """The reader model in ``folder``, or None and the reason it cannot be used."""
+def load_learned_reader(
+    folder: Path, precision: TorchPrecision = "auto"
+) -> tuple[LearnedReader | None, str | None]:
+    """The reader model in ``folder``, or None and the reason it cannot be used;
+    ``precision``: :mod:`assistant.components.precision`."""
     try:
         manifest = read_manifest(folder)
         from assistant.components.cross_encoder import CrossEncoderError, load_cross_encoder
@@ -174,4 +186,4 @@ def load_learned_reader(folder: Path) -> tuple[LearnedReader | None, str | None]
     except ImportError as exc:
         return None, f"the learned reader needs torch and transformers ({exc})"
     encoder.max_length = min(encoder.max_length, SERVED_TOKENS)
-    return LearnedReader(folder, manifest, model, encoder), None
+    return LearnedReader(folder, manifest, model, encoder, precision), None

