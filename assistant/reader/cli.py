@@ -42,6 +42,12 @@ def register(subparsers: Any) -> None:
         "--teacher", type=Path, help="A trained reader the student learns from (its folder)."
     )
     t.add_argument("--data", type=Path, help="Folder of pairs.jsonl (default DIR/data).")
+    t.add_argument(
+        "--precision",
+        choices=["auto", "bf16", "fp32"],
+        default="auto",
+        help="auto: bfloat16 forward passes where the CPU multiplies it natively, else fp32.",
+    )
     t.set_defaults(func=cmd_train)
 
 
@@ -108,6 +114,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             layers=args.layers,
             teacher=args.teacher,
             data=args.data,
+            precision=args.precision,
         )
     except TrainingError as exc:
         return _fail(str(exc))

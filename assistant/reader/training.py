@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.components.precision import TorchPrecision, autocast, resolve
 from assistant.reader.pairs import Pair, read_pairs
 
 HYPERPARAMETERS: dict[str, Any] = {
@@ -69,18 +70,23 @@ def _auc(labels: np.ndarray, scores: np.ndarray) -> float:
     return float(roc_auc_score(labels, scores)) if len(set(labels.tolist())) == 2 else float("nan")
 
 
-def evaluate(model: Any, encoder: Any, pairs: list[Pair], batch: int = 32) -> dict[str, float]:
+def evaluate(
+    model: Any,
+    encoder: Any,
+    pairs: list[Pair],
+    batch: int = 32,
+    precision: TorchPrecision = "auto",
+) -> dict[str, float]:
     """AUC over the pairs, and how often a question's best-scored unit is a positive."""
     import torch
 
     model.eval()
     logits: list[float] = []
-    with torch.inference_mode():
+    with torch.inference_mode(), autocast(precision):
         for i in range(0, len(pairs), batch):
             part = pairs[i : i + batch]
-            logits += [
-                float(v) for v in model(*encoder.encode([(p.question, p.passage) for p in part]))
-            ]
+            scored = model(*encoder.encode([(p.question, p.passage) for p in part]))
+            logits += [float(v) for v in scored.float()]
     labels = np.array([p.label for p in pairs])
     scores = np.array(logits)
     best: dict[str, tuple[float, int]] = {}
@@ -104,6 +110,7 @@ def train(
     layers: int | None = None,
     teacher: Path | None = None,
     data: Path | None = None,
+    precision: TorchPrecision = "auto",
 ) -> TrainingResult:
     """Train on ``data/pairs.jsonl`` (default ``folder/data``) and write the artifact into
     ``folder``.
@@ -111,7 +118,11 @@ def train(
     A student: ``layers`` keeps only the first layers of the encoder; with ``teacher`` (a
     trained artifact's folder) it starts from the teacher's own first layers and head and
     learns the teacher's logits (mean squared error, weight ``distill_weight``) beside the
-    labels; the teacher's logits are computed once, before the first step."""
+    labels; the teacher's logits are computed once, before the first step.
+
+    ``precision``: the forward passes under bfloat16 autocast where the CPU multiplies it
+    natively (:mod:`assistant.components.precision`; a step of 16 × 128 tokens 3.1 → 2.0 s
+    here), the loss and the optimiser in fp32."""
     import torch
     from tqdm import tqdm
 
@@ -150,7 +161,7 @@ def train(
                 f"cannot use {teacher} as the teacher ({exc}): give the folder of a trained "
                 "reader, e.g. --teacher models/reader."
             ) from exc
-        taught = _teacher_logits(teacher_model, training, encoder)
+        taught = _teacher_logits(teacher_model, training, encoder, precision)
         model.load_state_dict(teacher_model.state_dict(), strict=False)  # its first layers
         del teacher_model
     mse = torch.nn.MSELoss()
@@ -190,7 +201,8 @@ def train(
         del order[:batch]
         ids, mask, types = encoder.encode([(p.question, p.passage) for p in picked])
         labels = torch.tensor([float(p.label) for p in picked])
-        logits = model(ids, mask, types)
+        with autocast(precision):
+            logits = model(ids, mask, types).float()
         loss = loss_fn(logits, labels)
         if taught:
             targets = torch.tensor([taught[(p.question, p.passage)] for p in picked])
@@ -204,7 +216,7 @@ def train(
         bar.update(1)
         bar.set_postfix(loss=f"{loss.item():.3f}")
     bar.close()
-    figures = evaluate(model, encoder, validation)
+    figures = evaluate(model, encoder, validation, precision=precision)
     seconds = time.monotonic() - began
     datacard = json.loads((data / "datacard.json").read_text(encoding="utf-8"))
     config = {"max_length": hp["max_length"], "hidden": e5.hidden, "head": "mean-pool → linear"}
@@ -224,6 +236,7 @@ def train(
             "steps": done,
             "layers": config.get("layers", e5.layers),
             "teacher": str(teacher) if teacher is not None else None,
+            "precision": resolve(precision),
         },
         "training": {
             "seconds": round(seconds, 1),
@@ -239,7 +252,7 @@ def train(
 
 
 def _teacher_logits(
-    model: Any, pairs: list[Pair], encoder: Any, batch: int = 32
+    model: Any, pairs: list[Pair], encoder: Any, precision: TorchPrecision, batch: int = 32
 ) -> dict[tuple[str, str], float]:
     """The trained teacher's logit for every (question, passage) of ``pairs``."""
     import torch
@@ -247,10 +260,10 @@ def _teacher_logits(
 
     unique = list(dict.fromkeys((p.question, p.passage) for p in pairs))
     logits: dict[tuple[str, str], float] = {}
-    with torch.inference_mode():
+    with torch.inference_mode(), autocast(precision):
         for i in tqdm(range(0, len(unique), batch), desc="teacher", unit="batch"):
             part = unique[i : i + batch]
-            for pair, value in zip(part, model(*encoder.encode(part)), strict=True):
+            for pair, value in zip(part, model(*encoder.encode(part)).float(), strict=True):
                 logits[pair] = float(value)
     return logits
 
