@@ -30,7 +30,9 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
+
+from assistant.settings import TorchPrecision
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -189,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--precision",
-        choices=["auto", "bf16", "fp32"],
+        choices=get_args(TorchPrecision),
         default="auto",
         help="e5 in torch: auto (bfloat16 where the CPU has it, as ingest does), bf16, fp32.",
     )

@@ -19,7 +19,6 @@ Needs a built index (``assistant ingest``) and the reader artifact (``models/rea
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import time
 from collections.abc import Callable
@@ -31,6 +30,7 @@ import numpy as np
 
 from assistant.components.precision import native_bf16
 from assistant.index.store import load_index
+from assistant.reader.pairs import read_pairs
 from assistant.settings import get_settings
 
 QUESTION = "Hvordan skal helsefellesskapene følge opp pasienter etter kreftbehandling?"
@@ -82,10 +82,7 @@ def main() -> None:
         index.documents[index.chunks[u.chunk].document_id].text[u.start : u.end]
         for u in index.sentences
     ]
-    pairs = [
-        json.loads(line)
-        for line in (args.reader / "data" / "pairs.jsonl").read_text("utf-8").splitlines()
-    ]
+    pairs = read_pairs(args.reader / "data")
     random.Random(1).shuffle(pairs)
     pairs = pairs[:400]
     print(f"native bfloat16 on this CPU: {native_bf16()}")
@@ -97,7 +94,7 @@ def main() -> None:
         if reader is None:
             raise SystemExit(notice)
 
-        batch = [(p["question"], p["passage"]) for p in pairs[:8]]
+        batch = [(p.question, p.passage) for p in pairs[:8]]
         inputs = reader.encoder.encode(batch)
         model = reader.model
         engine.embed([QUESTION], query=True)  # warm
@@ -105,7 +102,7 @@ def main() -> None:
         p_cpu, p_wall, vectors = timed(partial(embed_passages, engine, texts), 1)
         r_cpu, r_wall, _ = timed(partial(one_batch, model, inputs, precision), args.repeat * 3)
         q_cpu, q_wall, _ = timed(partial(engine.embed, [QUESTION], True), args.repeat * 10)
-        logits = np.array([reader.scores(p["question"], [p["passage"]])[0] for p in pairs])
+        logits = np.array([reader.scores(p.question, [p.passage])[0] for p in pairs])
         rows[precision] = {
             "passages": (p_cpu, p_wall),
             "reader": (r_cpu, r_wall),
@@ -121,7 +118,7 @@ def main() -> None:
         print(f"{work:>9} {cells}")
     cosines = np.sum(rows["fp32"]["vectors"] * rows["bf16"]["vectors"], axis=1)
     a, b = rows["fp32"]["logits"], rows["bf16"]["logits"]
-    labels = np.array([int(p["label"]) for p in pairs])
+    labels = np.array([p.label for p in pairs])
     from sklearn.metrics import roc_auc_score
 
     print(f"passages: min cosine bf16 to fp32 {cosines.min():.6f}")

@@ -14,7 +14,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
+
+from assistant.settings import TorchPrecision
 
 DEFAULT_DIR = Path("models/reader")
 
@@ -44,7 +46,7 @@ def register(subparsers: Any) -> None:
     t.add_argument("--data", type=Path, help="Folder of pairs.jsonl (default DIR/data).")
     t.add_argument(
         "--precision",
-        choices=["auto", "bf16", "fp32"],
+        choices=get_args(TorchPrecision),
         default="auto",
         help="auto: bfloat16 forward passes where the CPU multiplies it natively, else fp32.",
     )

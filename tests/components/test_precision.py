@@ -3,7 +3,6 @@ and the learned reader's logits."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ import pytest
 from assistant.components import precision
 from assistant.components.e5_torch import TorchE5
 from assistant.index.store import LoadedIndex
+from assistant.reader.pairs import read_pairs
 
 FLAGS = "fpu vme sse sse2 avx avx2 fma"
 CPUINFO_CASES = [
@@ -76,14 +76,11 @@ def test_the_learned_reader_in_bfloat16_gives_the_fp32_logits() -> None:
     from assistant.answer.learned import load_learned_reader
 
     artifact = Path("models/reader")
-    pairs = [
-        json.loads(line)
-        for line in (artifact / "data" / "pairs.jsonl").read_text(encoding="utf-8").splitlines()
-    ][::300][:16]
+    pairs = read_pairs(artifact / "data")[::300][:16]
     logits = {}
     for setting in ("fp32", "bf16"):
         reader, notice = load_learned_reader(artifact, setting)  # type: ignore[arg-type]
         assert reader is not None, notice
-        logits[setting] = np.array([reader.scores(p["question"], [p["passage"]])[0] for p in pairs])
+        logits[setting] = np.array([reader.scores(p.question, [p.passage])[0] for p in pairs])
     assert float(np.max(np.abs(logits["fp32"] - logits["bf16"]))) <= 0.15
     assert np.corrcoef(logits["fp32"], logits["bf16"])[0, 1] >= 0.999
