@@ -122,13 +122,16 @@ class AnswerSettings(BaseModel):
     )
     max_citations: int = Field(3, ge=1, description="Most quotes an answer cites.")
     reader: ReaderKind = Field(
-        "extractive",
+        "learned",
         description="'learned': the cross-encoder trained here ranks the candidate units and "
         "decides abstention with the reader (`assistant reader train`); 'extractive': the "
         "hand-made reader alone. A missing or damaged model falls back to 'extractive'.",
     )
     reader_dir: Path = Field(
-        Path("models/reader"), description="Folder of the learned reader's artifact."
+        Path("models/reader-small"),
+        description="Folder of the learned reader's artifact: the 6-layer student "
+        "(`models/reader-small`, served by default) or the 12-layer model it learned from "
+        "(`models/reader`).",
     )
     reader_precision: TorchPrecision = Field(
         "auto",

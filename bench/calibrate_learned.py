@@ -5,8 +5,10 @@ the value of ``--weights`` under which most answerable dev questions get every e
 (no abstention by the model while this is measured). Then runs every dev item through the
 answer service with the learned reader, collects the hand-made reader's probability and the
 cross-encoder's best logit, and fits scikit-learn's ``LogisticRegression`` of "answerable"
-on the items no rule decided. The threshold is the highest one that keeps wrongly refused
-answerable dev questions (rules included) at or below ``--max-false-abstain``. Writes the
+on the items no rule decided, with the question's language as a third term (English
+questions get lower logits from a model trained mostly on Norwegian ones). The threshold
+is the highest one that keeps wrongly refused answerable dev questions (rules included) at
+or below ``--max-false-abstain``. Writes the
 calibration and the corpus hash into the artifact's manifest
 (``models/reader/manifest.json``) and prints the figures on dev and on the held-out split,
 which is never used for fitting.
@@ -36,10 +38,12 @@ from assistant.settings import get_settings
 def collect(service, items):
     rows, labels, ruled = [], [], []
     for item in items:
-        signals = answer_item(service, item).signals or {}
+        answer = answer_item(service, item)
+        signals = answer.signals or {}
         decided = bool(signals.get("out_of_scope")) or "learned" not in signals
         p = min(max(signals.get("reader_probability", 0.5), 1e-6), 1 - 1e-6)
-        rows.append([math.log(p / (1 - p)), signals.get("learned", 0.0)])
+        english = float(answer.language == "en")
+        rows.append([math.log(p / (1 - p)), signals.get("learned", 0.0), english])
         labels.append(int(item.answerable))
         ruled.append(decided)
     return np.array(rows), np.array(labels), np.array(ruled)
@@ -113,6 +117,7 @@ def main() -> None:
         "rank_weight": best_weight,
         "reader": round(float(coef[0]), 4),
         "learned": round(float(coef[1]), 4),
+        "english": round(float(coef[2]), 4),
         "intercept": round(intercept, 4),
         "threshold": round(threshold, 4),
         "fitted_by": "bench/calibrate_learned.py",

@@ -64,10 +64,16 @@ class ReaderModelError(RuntimeError):
 
 @dataclass(frozen=True)
 class Calibration:
-    """P(answerable) = sigmoid(intercept + reader · logit(p_reader) + learned · best logit).
+    """P(answerable) = sigmoid(intercept + reader · logit(p_reader) + learned · best logit
+    + english · [the question is English]).
 
     The hand-made reader's estimate combined with the cross-encoder's best logit, fitted
     on the dev split by ``python bench/calibrate_learned.py`` (stored in the manifest).
+    The language term is there because the model reads English questions against
+    Norwegian passages: its logits for them run lower (most training questions are
+    Norwegian), so without it English questions that the documents answer were refused
+    more often than Norwegian ones (dev: 3 of 26 English against 4 of 120 Norwegian,
+    student reader, 2026-12-02). A manifest without the term reads it as 0.
     """
 
     reader: float
@@ -76,10 +82,12 @@ class Calibration:
     threshold: float
     rank_weight: float = 0.0
     """A unit's rank score is the reader's score + ``rank_weight`` · the model's logit."""
+    english: float = 0.0
 
-    def probability(self, reader_probability: float, best_logit: float) -> float:
+    def probability(self, reader_probability: float, best_logit: float, english: bool) -> float:
         p = min(max(reader_probability, 1e-6), 1 - 1e-6)
         z = self.intercept + self.reader * math.log(p / (1 - p)) + self.learned * best_logit
+        z += self.english * float(english)
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
@@ -106,6 +114,7 @@ class LearnedReader:
             float(fitted.get("intercept", 0.0)),
             float(fitted.get("threshold", 0.5)),
             float(fitted.get("rank_weight", 0.0)),
+            float(fitted.get("english", 0.0)),
         )
         self._lock = threading.Lock()
         self._seen: OrderedDict[tuple[str, str], float] = OrderedDict()

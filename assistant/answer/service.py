@@ -114,6 +114,7 @@ class AnswerService:
                 )
         self.judge = judge
         self.judged = load_judged_model() if judge is not None else None
+        self.settings_threshold = settings.abstain_threshold
         self.threshold = (
             settings.abstain_threshold
             if settings.abstain_threshold is not None
@@ -190,8 +191,11 @@ class AnswerService:
         threshold = self.threshold
         if self.learned is not None and "learned" in learned:
             learned["reader_probability"] = round(probability, 4)
-            probability = self.learned.calibration.probability(probability, learned["learned"])
-            threshold = self.learned.calibration.threshold
+            probability = self.learned.calibration.probability(
+                probability, learned["learned"], language == "en"
+            )
+            if self.settings_threshold is None:
+                threshold = self.learned.calibration.threshold
         words = self.extractive.words
         scope = (
             unknown_year(analysis, words)
@@ -211,7 +215,9 @@ class AnswerService:
             else:
                 judged["judge"] = round(log_odds, 4)
                 if self.judged is not None:
-                    probability = self.judged.probability(probability, log_odds)
+                    # the judge's combination was fitted on the hand-made reader's estimate
+                    reader_probability = learned.get("reader_probability", probability)
+                    probability = self.judged.probability(reader_probability, log_odds)
                     threshold = self.judged.threshold
         if composition.no_goal:
             text, citations, abstained = NO_GOAL_TEXT[language], [], True
