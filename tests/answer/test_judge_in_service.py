@@ -75,3 +75,33 @@ def test_judge_setting_needs_an_endpoint() -> None:
     with pytest.raises(ValueError, match="ASSISTANT_LLM__BASE_URL"):
         build_judge(settings)
     assert build_judge(Settings()) is None
+
+
+class RecordingCombination:
+    """The judge's combination, recording the reader estimate it is given."""
+
+    def __init__(self, fitted: JudgedModel):
+        self.fitted = fitted
+        self.threshold = fitted.threshold
+        self.given: list[float] = []
+
+    def probability(self, reader_probability: float, log_odds: float) -> float:
+        self.given.append(reader_probability)
+        return self.fitted.probability(reader_probability, log_odds)
+
+
+def test_with_the_learned_reader_the_judge_combines_the_estimate_it_was_fitted_on(
+    services: Services,
+) -> None:
+    # the judge's combination was fitted on the hand-made reader's estimate, not on the
+    # learned reader's calibrated one (which the shipped default computes first)
+    assert services.answers.learned is not None
+    combination = RecordingCombination(COMBINE)
+    judged = _with_judge(services, FixedJudge(0.0), None)
+    judged.answers.judged = combination  # type: ignore[assignment]
+    answer = judged.answers.answer(ANSWERABLE)
+    assert answer.signals
+    assert combination.given == [pytest.approx(answer.signals["reader_probability"], abs=1e-4)]
+    assert answer.signals["reader_probability"] != pytest.approx(
+        services.answers.answer(ANSWERABLE).signals["probability"], abs=1e-3
+    )

@@ -7,16 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer.learned import load_learned_reader, read_manifest
+from assistant.answer.learned import Calibration, load_learned_reader, read_manifest
 from assistant.answer.service import AnswerService
 from assistant.launcher import Services
+from assistant.settings import AnswerSettings
 
 ARTIFACT = Path("models/reader")
+STUDENT = Path("models/reader-small")
+HPV = "Hvilket tiårsmål dekker eliminering av HPV?"
 
 
-def _service(services: Services, folder: Path) -> AnswerService:
+def _service(services: Services, folder: Path, **answer: object) -> AnswerService:
     settings = services.settings.answer.model_copy(
-        update={"reader": "learned", "reader_dir": folder}
+        update={"reader": "learned", "reader_dir": folder, **answer}
     )
     return AnswerService(services.index, services.retriever, settings)
 
@@ -29,7 +32,7 @@ def test_a_missing_model_falls_back_to_the_extractive_reader(
     assert service.learned_notice is not None
     assert "assistant reader train" in service.learned_notice
     assert service.reader_status()["reader"] == "extractive"
-    answer = service.answer("Hvilket tiårsmål dekker eliminering av HPV?")
+    answer = service.answer(HPV)
     assert not answer.abstained
     assert "Tiårsmål 2" in answer.answer
 
@@ -50,11 +53,48 @@ def test_a_damaged_model_file_is_named_and_not_used(tmp_path: Path) -> None:
     assert "model.safetensors" in notice
 
 
-def test_the_shipped_model_verifies_and_names_its_corpus() -> None:
-    if not (ARTIFACT / "manifest.json").is_file():
-        pytest.fail("models/reader is missing: run `assistant reader train`")
-    manifest = read_manifest(ARTIFACT)
+@pytest.mark.parametrize("folder", [ARTIFACT, STUDENT], ids=["12 layers", "student"])
+def test_the_shipped_models_verify_and_name_their_corpus(folder: Path) -> None:
+    if not (folder / "manifest.json").is_file():
+        pytest.fail(f"{folder} is missing: run `assistant reader train` (docs/reader-model.md)")
+    manifest = read_manifest(folder)
     assert manifest["base"]["sha256"]
     assert manifest["corpus_hash"]
     assert manifest["calibration"]["split"] == "dev"
-    assert (ARTIFACT / "model.safetensors").stat().st_size < 60 * 2**20
+    assert (folder / "model.safetensors").stat().st_size < 60 * 2**20
+
+
+def test_the_default_reader_is_the_student_of_the_shipped_model() -> None:
+    assert AnswerSettings().reader == "learned"
+    assert AnswerSettings().reader_dir == STUDENT
+    manifest = read_manifest(STUDENT)
+    assert manifest["hyperparameters"]["layers"] == 6
+    assert manifest["hyperparameters"]["teacher"] == str(ARTIFACT)
+    assert manifest["data"]["pairs_sha256"] == read_manifest(ARTIFACT)["data"]["pairs_sha256"]
+
+
+@pytest.mark.parametrize(
+    ("calibration", "english", "expected"),
+    [
+        # no language term (an older manifest): the language changes nothing
+        (Calibration(reader=1.0, learned=0.5, intercept=0.0, threshold=0.5), True, 0.5),
+        (Calibration(reader=1.0, learned=0.5, intercept=0.0, threshold=0.5), False, 0.5),
+        # a term of +ln 3 turns even odds into 3 : 1 for an English question only
+        (Calibration(1.0, 0.5, 0.0, 0.5, english=1.0986123), True, 0.75),
+        (Calibration(1.0, 0.5, 0.0, 0.5, english=1.0986123), False, 0.5),
+    ],
+)
+def test_the_calibration_adds_its_language_term_for_english_questions(
+    calibration: Calibration, english: bool, expected: float
+) -> None:
+    # reader probability 0.5 (logit 0) and best logit 0: only the intercept and language move it
+    assert calibration.probability(0.5, 0.0, english) == pytest.approx(expected, abs=1e-6)
+
+
+def test_a_set_abstention_threshold_applies_with_the_learned_reader(services: Services) -> None:
+    answered = _service(services, STUDENT).answer(HPV)
+    assert not answered.abstained
+    assert "Tiårsmål 2" in answered.answer
+    strict = _service(services, STUDENT, abstain_threshold=1.0)
+    assert strict.learned is not None
+    assert strict.answer(HPV).abstained

@@ -11,9 +11,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from assistant.answer.learned import corpus_hash
+from assistant.answer.learned import corpus_hash, read_manifest
 from assistant.api.app import create_app
 from assistant.launcher import Services
+from assistant.settings import Settings
 from tests.api.live import LOCAL
 from tests.support.damage import flip_bytes, two_builds
 
@@ -36,9 +37,9 @@ def test_healthz_and_readyz_need_no_key(make_app: AppFactory, api_services: Serv
         "data_dir_writable": True,
         "warnings": [],
         "reader": {
-            "reader": "extractive",
-            "model": None,
-            "trained_on": None,
+            "reader": "learned",  # the shipped default, trained on this corpus
+            "model": read_manifest(Settings().answer.reader_dir)["name"],
+            "trained_on": corpus_hash(api_services.index),
             "corpus": corpus_hash(api_services.index),
         },
     }
