@@ -8,12 +8,12 @@ cross-encoder's best logit, and fits scikit-learn's ``LogisticRegression`` of "a
 on the items no rule decided, with the question's language as a third term (English
 questions get lower logits from a model trained mostly on Norwegian ones). The threshold
 is the highest one that keeps wrongly refused answerable dev questions (rules included) at
-or below ``--max-false-abstain``. Writes the
-calibration and the corpus hash into the artifact's manifest
-(``models/reader/manifest.json``) and prints the figures on dev and on the held-out split,
+or below ``--max-false-abstain``. Writes the calibration and the corpus hash into the
+artifact's manifest (by default the served one, ``answer.reader_dir``:
+``models/reader-small/manifest.json``) and prints the figures on dev and on the held-out split,
 which is never used for fitting.
 
-    python bench/calibrate_learned.py [--dir models/reader] [--max-false-abstain 0.05]
+    python bench/calibrate_learned.py [--dir models/reader-small] [--max-false-abstain 0.05]
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def facts_found(service, items) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dir", type=Path, default=Path("models/reader"))
+    parser.add_argument("--dir", type=Path, default=get_settings().answer.reader_dir)
     parser.add_argument("--set", default="eval/questions.yaml")
     parser.add_argument("--max-false-abstain", type=float, default=0.05)
     parser.add_argument("--weights", default="0,0.01,0.02,0.04,0.08,0.16")
