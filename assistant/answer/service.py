@@ -114,7 +114,6 @@ class AnswerService:
                 )
         self.judge = judge
         self.judged = load_judged_model() if judge is not None else None
-        self.settings_threshold = settings.abstain_threshold
         self.threshold = (
             settings.abstain_threshold
             if settings.abstain_threshold is not None
@@ -194,7 +193,7 @@ class AnswerService:
             probability = self.learned.calibration.probability(
                 probability, learned["learned"], language == "en"
             )
-            if self.settings_threshold is None:
+            if self.settings.abstain_threshold is None:  # a threshold set by hand wins
                 threshold = self.learned.calibration.threshold
         words = self.extractive.words
         scope = (
