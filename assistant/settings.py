@@ -63,6 +63,14 @@ class EmbeddingSettings(BaseModel):
         ge=0,
         description="Query vectors kept for repeated questions (least recently used go; 0: off).",
     )
+    threads: int | None = Field(
+        1,
+        ge=1,
+        description="Threads of each model pass and matrix product (e5, the learned reader, "
+        "numpy's BLAS); the answers in flight share the cores (1: cheapest per answer and "
+        "no slower here; none: every core). An OMP_NUM_THREADS already set wins. "
+        "Ingest uses every core.",
+    )
     torch_precision: TorchPrecision = Field(
         "auto",
         description="Precision of e5 in torch, which embeds ingest's many passages: 'auto' "

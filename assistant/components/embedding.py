@@ -32,6 +32,7 @@ from llama_index.core.embeddings import BaseEmbedding
 from pydantic import PrivateAttr
 
 from assistant.components.precision import TorchPrecision
+from assistant.components.threads import all_cores, use_threads
 from assistant.settings import EmbeddingSettings
 
 
@@ -197,8 +198,9 @@ class E5Embedding(AssistantEmbedding):
         limit = engine.file.positions
         long = [t for t, n in zip(texts, counts, strict=True) if n > limit]
         fitting = [t for t, n in zip(texts, counts, strict=True) if n <= limit]
-        for rows, vectors in engine.passages(fitting):
-            yield [fitting[i] for i in rows], vectors
+        with all_cores():  # large passes: every core (assistant/components/threads.py)
+            for rows, vectors in engine.passages(fitting):
+                yield [fitting[i] for i in rows], vectors
         del engine
         _return_freed_memory()
         if long:
@@ -264,6 +266,7 @@ def _return_freed_memory() -> None:
 
 def build_embedder(settings: EmbeddingSettings) -> AssistantEmbedding:
     """The embedder the settings name, loaded and ready."""
+    use_threads(settings.threads)  # before an engine loads its OpenMP
     if settings.backend == "e5":
         return E5Embedding(
             torch_precision=settings.torch_precision,
