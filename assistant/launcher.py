@@ -123,7 +123,10 @@ def load_services(
     ``conversations`` defaults to an in-memory store (``assistant.database`` picks the
     shared one for a server).
     """
-    embedder = embedder or build_embedder(settings.embedding)
+    # the learned reader loads torch anyway: then e5 in torch embeds the questions too
+    embedder = embedder or build_embedder(
+        settings.embedding, torch_loaded=settings.answer.reader == "learned"
+    )
 
     def load() -> LoadedIndex:
         return load_current_index(settings, embedder.embedder_id, fallback)

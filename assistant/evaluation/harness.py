@@ -85,7 +85,9 @@ def run_in_process(
     from assistant.evaluation.runner import run
     from assistant.launcher import load_services
 
-    embedder = embedder or build_embedder(base.embedding)
+    embedder = embedder or build_embedder(
+        base.embedding, torch_loaded=base.answer.reader == "learned"
+    )
     runs = []
     for configuration in configurations:
         began = time.perf_counter()

