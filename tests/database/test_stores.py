@@ -84,6 +84,23 @@ def test_a_conversation_goes_on_in_another_store(database_url: str) -> None:
     assert other.history("unknown") == []
 
 
+@pytest.fixture
+def no_pruning(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Appends prune expired rows at random (one in PRUNE_EVERY): off, so a test that writes
+    with a tiny TTL reads back what it wrote, every time (it failed about once in 100)."""
+    from assistant.database import conversations
+
+    monkeypatch.setattr(conversations.random, "random", lambda: 1.0)
+
+
+@pytest.fixture
+def always_pruning(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.database import conversations
+
+    monkeypatch.setattr(conversations.random, "random", lambda: 0.0)
+
+
+@pytest.mark.usefixtures("no_pruning")
 def test_a_conversation_keeps_its_last_turns_and_expires(database_url: str) -> None:
     store = PostgresConversationStore(Database(database_url), max_turns=3, ttl_s=3600)
     for n in range(5):
@@ -93,6 +110,23 @@ def test_a_conversation_keeps_its_last_turns_and_expires(database_url: str) -> N
     assert expired.history("c") == []
     expired.append("c", Turn(role="user", content="ny"))
     assert [t.content for t in store.history("c")] == ["ny"]
+
+
+@pytest.mark.usefixtures("always_pruning")
+def test_an_append_prunes_the_conversations_idle_past_the_ttl_and_keeps_the_rest(
+    database_url: str,
+) -> None:
+    import time
+
+    database = Database(database_url)
+    store = PostgresConversationStore(database, max_turns=3, ttl_s=0.5)
+    store.append("gammel", Turn(role="user", content="før"))
+    time.sleep(0.6)
+    store.append("ny", Turn(role="user", content="nå"))
+    with database.connect() as db:
+        rows = {r[0] for r in db.execute("SELECT id FROM conversations").fetchall()}
+    assert "gammel" not in rows  # the row itself is gone, not only hidden
+    assert [t.content for t in store.history("ny")] == ["nå"]
 
 
 def test_the_rate_limit_is_shared(database_url: str) -> None:
