@@ -108,6 +108,12 @@ def serving_build(settings: Settings) -> str:
     return pointed_build(settings.index.dir).name
 
 
+def answering_embedder(settings: Settings) -> AssistantEmbedding:
+    """The embedder for answering: the learned reader loads torch anyway, so with it on,
+    e5 in torch embeds the questions too (``embedding.query_engine: auto``)."""
+    return build_embedder(settings.embedding, torch_loaded=settings.answer.reader == "learned")
+
+
 def load_services(
     settings: Settings,
     embedder: AssistantEmbedding | None = None,
@@ -123,10 +129,7 @@ def load_services(
     ``conversations`` defaults to an in-memory store (``assistant.database`` picks the
     shared one for a server).
     """
-    # the learned reader loads torch anyway: then e5 in torch embeds the questions too
-    embedder = embedder or build_embedder(
-        settings.embedding, torch_loaded=settings.answer.reader == "learned"
-    )
+    embedder = embedder or answering_embedder(settings)
 
     def load() -> LoadedIndex:
         return load_current_index(settings, embedder.embedder_id, fallback)

@@ -81,13 +81,10 @@ def run_in_process(
 
     Raises the launcher's errors (IndexNotReadyError, ModeUnavailableError, ...) unchanged.
     """
-    from assistant.components.embedding import build_embedder
     from assistant.evaluation.runner import run
-    from assistant.launcher import load_services
+    from assistant.launcher import answering_embedder, load_services
 
-    embedder = embedder or build_embedder(
-        base.embedding, torch_loaded=base.answer.reader == "learned"
-    )
+    embedder = embedder or answering_embedder(base)
     runs = []
     for configuration in configurations:
         began = time.perf_counter()

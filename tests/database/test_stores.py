@@ -90,14 +90,14 @@ def no_pruning(monkeypatch: pytest.MonkeyPatch) -> None:
     with a tiny TTL reads back what it wrote, every time (it failed about once in 100)."""
     from assistant.database import conversations
 
-    monkeypatch.setattr(conversations.random, "random", lambda: 1.0)
+    monkeypatch.setattr(conversations, "PRUNE_EVERY", float("inf"))
 
 
 @pytest.fixture
 def always_pruning(monkeypatch: pytest.MonkeyPatch) -> None:
     from assistant.database import conversations
 
-    monkeypatch.setattr(conversations.random, "random", lambda: 0.0)
+    monkeypatch.setattr(conversations, "PRUNE_EVERY", 1)
 
 
 @pytest.mark.usefixtures("no_pruning")
