@@ -170,12 +170,16 @@ class AnswerService:
                 question, history or [], language, standalone
             )
         texts = [asked] if standalone == asked else [asked, standalone]
-        vectors = self.retriever.embedder.embed_queries(texts)
+        scoped = analyse(standalone, language)
+        looked_up = self.scope.words_to_embed(scoped)  # in the question's e5 call: one pass
+        vectors = self.retriever.embedder.embed_queries(texts + looked_up)
+        self.scope.keep(looked_up, vectors[len(texts) :])
+        vectors = vectors[: len(texts)]
         hits = self.retrieve(
             standalone, filters=filters, query_vector=vectors[-1], language=language
         )
         retrieved = time.perf_counter()
-        decision = self.scope.decide(analyse(standalone, language), vectors[-1], hits)
+        decision = self.scope.decide(scoped, vectors[-1], hits)
         if not decision.in_scope:
             return self._out_of_scope(decision, question, language, mode, began, standalone)
 

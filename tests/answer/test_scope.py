@@ -12,10 +12,12 @@ from assistant.answer.replies import example_questions
 from assistant.answer.scope import (
     EMBEDDED_WORDS,
     SCOPE_FEATURES,
+    WORD_CACHE,
     CorpusLexicon,
     load_scope_model,
     surprisal,
 )
+from assistant.components.embedding import QueryVectorCache
 from assistant.evaluation.dataset import load_question_set
 from assistant.index.bm25 import NorwegianAnalyzer
 from assistant.launcher import Services
@@ -192,3 +194,30 @@ def test_only_the_rarest_focus_words_get_an_e5_pass(services: Services) -> None:
     assert len(seen[0]) == EMBEDDED_WORDS
     assert "kneoperasjon" in seen[0]  # the rarest word of the question
     assert not {"lenge", "tilbake", "jobben"} & set(seen[0])  # common words are not embedded
+
+
+def test_the_question_and_its_rarest_words_share_one_e5_call(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """e5 in torch reads all its weights once per call, so the guard's words ride along with
+    the question instead of costing a pass of their own."""
+    monkeypatch.setattr(services.answers.scope, "_word_best", QueryVectorCache(WORD_CACHE))
+    embedder = services.answers.retriever.embedder
+    calls: list[list[str]] = []
+    original = embedder.embed_queries
+
+    def recording(texts: list[str]) -> object:
+        calls.append(list(texts))
+        return original(texts)
+
+    object.__setattr__(embedder, "embed_queries", recording)
+    question = "Hva anbefaler strategien om røykeslutt for pasienter på sykehjem?"
+    try:
+        services.answers.answer(question)
+        services.answers.answer(question)  # again: its words are kept, not embedded
+    finally:
+        object.__delattr__(embedder, "embed_queries")
+    assert len(calls) == 2, calls
+    assert calls[0][0] == question
+    assert len(calls[0]) == 1 + EMBEDDED_WORDS  # no word was kept: both ride along
+    assert calls[1] == [question]

