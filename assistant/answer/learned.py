@@ -136,22 +136,29 @@ class LearnedReader:
         return str(self.manifest.get("corpus_hash", ""))
 
     def scores(self, question: str, passages: list[str]) -> list[float]:
-        """The model's logit for each passage; the pairs not scored lately in one batch."""
+        """The model's logit for each passage; the pairs not scored lately in one batch.
+
+        Only the cache and the tokenizer (whose truncation the encoder sets on every call)
+        are held under the lock; the model pass runs outside it, so concurrent answers use
+        every core (torch releases the GIL for its kernels)."""
         import torch
 
         with self._lock:
-            new = [p for p in dict.fromkeys(passages) if (question, p) not in self._seen]
+            known = {p: self._seen[(question, p)] for p in passages if (question, p) in self._seen}
+            new = [p for p in dict.fromkeys(passages) if p not in known]
             if new:
                 ids, mask, types = self.encoder.encode([(question, p) for p in new])
-                with torch.inference_mode(), autocast(self.precision):
-                    logits = [float(v) for v in self.model(ids, mask, types).float()]
-                for p, logit in zip(new, logits, strict=True):
-                    self._seen[(question, p)] = logit
+        if new:
+            with torch.inference_mode(), autocast(self.precision):
+                logits = [float(v) for v in self.model(ids, mask, types).float()]
+            known.update(zip(new, logits, strict=True))
+        with self._lock:
             for p in passages:
+                self._seen[(question, p)] = known[p]
                 self._seen.move_to_end((question, p))
             while len(self._seen) > SCORE_CACHE:
                 self._seen.popitem(last=False)
-            return [self._seen[(question, p)] for p in passages]
+        return [known[p] for p in passages]
 
     def rank(
         self, index: LoadedIndex, question: str, candidates: list[Candidate]
