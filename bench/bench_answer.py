@@ -3,8 +3,10 @@
 Loads the index once (timing the load), warms up, then answers every question of
 the evaluation set ``--rounds`` times in extractive mode and prints p50/p95/p99 of
 the total and of each stage: query embedding, retrieval (FAISS + BM25 + fusion),
-composing the answer (sentence scoring, lead, citations) and the rest (abstention).
-Targets on the 2-core machines: p95 < 50 ms, index load < 1 s.
+composing the answer (sentence scoring, the learned reader when on, lead, citations) and
+the rest (the scope guard, abstention). The reader is the configured one
+(``ASSISTANT_ANSWER__READER``), with the embedder it answers with (e5 in torch beside the
+learned reader). "model load" is the embedder's, "services" everything else at start.
 
     python bench/bench_answer.py [--rounds 3] [--set eval/questions.yaml]
 """
@@ -18,10 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.components.embedding import build_embedder
 from assistant.evaluation.dataset import load_question_set
 from assistant.index.store import load_index
-from assistant.launcher import load_services
+from assistant.launcher import answering_embedder, load_services
 from assistant.settings import get_settings
 
 
@@ -49,14 +50,16 @@ def main() -> None:
         settings.embedding.query_cache_size = 0
 
     began = time.perf_counter()
-    embedder = build_embedder(settings.embedding)
+    embedder = answering_embedder(settings)
     model_s = time.perf_counter() - began
     loads = []
     for _ in range(5):
         began = time.perf_counter()
         load_index(settings.index.dir, embedder.embedder_id)
         loads.append(time.perf_counter() - began)
+    began = time.perf_counter()
     services = load_services(settings, embedder=embedder)
+    services_s = time.perf_counter() - began
     service = services.answers
     questions = [item.question for item in load_question_set(Path(args.set)).items]
 
@@ -66,13 +69,18 @@ def main() -> None:
     stages: dict[str, list[float]] = {k: [] for k in ("embed", "retrieve", "compose", "total")}
     for _ in range(args.rounds):
         for q in questions:
+            if service.learned is not None:
+                service.learned.forget()  # the stages below score the pairs anew
             t0 = time.perf_counter()
             vectors = embedder.embed_queries([q])
             t1 = time.perf_counter()
             hits = service.retrieve(q, query_vector=vectors[0])
             t2 = time.perf_counter()
-            service.extractive.compose(q, vectors, hits, "nb")
+            rerank = service._reranker(q, {}) if service.learned is not None else None
+            service.extractive.compose(q, vectors, hits, "nb", rerank=rerank)
             t3 = time.perf_counter()
+            if service.learned is not None:
+                service.learned.forget()  # and so does the whole answer
             answer = service.answer(q)
             stages["embed"].append((t1 - t0) * 1000)
             stages["retrieve"].append((t2 - t1) * 1000)
@@ -81,10 +89,13 @@ def main() -> None:
 
     cache = f"query cache {settings.embedding.query_cache_size}"
     print(
-        f"questions: {len(questions)} x {args.rounds} rounds (extractive, warm, in-process, "
-        f"{cache})"
+        f"questions: {len(questions)} x {args.rounds} rounds (reader {settings.answer.reader}, "
+        f"queries {getattr(embedder, 'query_engine', '-')}, warm, in-process, {cache})"
     )
-    print(f"model load: {model_s * 1000:.0f} ms")
+    print(
+        f"model load: {model_s * 1000:.0f} ms, services (index, readers, guards) "
+        f"{services_s * 1000:.0f} ms"
+    )
     print(
         f"index load: best {min(loads) * 1000:.1f} ms, "
         f"median {statistics.median(loads) * 1000:.1f} ms"

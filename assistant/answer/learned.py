@@ -160,6 +160,11 @@ class LearnedReader:
                 self._seen.popitem(last=False)
         return [known[p] for p in passages]
 
+    def forget(self) -> None:
+        """Drops the kept scores (benchmarks that repeat questions)."""
+        with self._lock:
+            self._seen.clear()
+
     def rank(
         self, index: LoadedIndex, question: str, candidates: list[Candidate]
     ) -> list[tuple[Candidate, float]]:
