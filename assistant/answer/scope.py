@@ -214,10 +214,14 @@ def topic_words(analysis: QuestionAnalysis) -> list[str]:
     return [w for w in analysis.focus if any(c.isalpha() for c in w) and not names_structure(w)]
 
 
+def rarest(weights: np.ndarray) -> np.ndarray:
+    """Positions of the :data:`EMBEDDED_WORDS` words of highest surprisal, rarest first."""
+    return np.argsort(-weights, kind="stable")[:EMBEDDED_WORDS]
+
+
 def rarest_words(words: list[str], language: str) -> list[str]:
     """The :data:`EMBEDDED_WORDS` of ``words`` rarest in general language, rarest first."""
-    weights = np.array([surprisal(w, language) for w in words])
-    return [words[i] for i in np.argsort(-weights, kind="stable")[:EMBEDDED_WORDS]]
+    return [words[i] for i in rarest(np.array([surprisal(w, language) for w in words]))]
 
 
 class ScopeGuard:
@@ -308,8 +312,8 @@ class ScopeGuard:
         rows = [r for h in hits for r in self._rows.get(h.chunk.id, [])]
         sentence = float(np.max(self.index.sentence_vectors[rows] @ vector)) if rows else 0.0
         weights = np.array([surprisal(w, analysis.language) for w in focus])
-        rarest = np.argsort(-weights, kind="stable")[:EMBEDDED_WORDS]
-        best = self.word_similarities(rarest_words(focus, analysis.language))
+        embedded = rarest(weights)
+        best = self.word_similarities([focus[i] for i in embedded])
         known = np.array(
             [(w in self.lexicon.words) if english else self.lexicon.knows(w) for w in focus]
         )
@@ -317,7 +321,7 @@ class ScopeGuard:
         return ScopeFeatures(
             dense=max((h.dense for h in hits), default=0.0),
             sentence=sentence,
-            words=float(np.sum(weights[rarest] * best) / np.sum(weights[rarest])),
+            words=float(np.sum(weights[embedded] * best) / np.sum(weights[embedded])),
             anchor=float(np.max(best)),
             coverage=1.0 if english else float(np.sum(weights * known) / np.sum(weights)),
             unknown=unknown,

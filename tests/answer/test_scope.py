@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -148,48 +150,44 @@ def test_a_question_on_the_documents_structure_is_in_scope_by_rule(services: Ser
     assert "scope_probability" not in answer.signals  # decided by the rule, not the model
 
 
+@contextmanager
+def recorded(owner: object, method: str) -> Iterator[list[list[str]]]:
+    """The word lists ``owner.method`` is called with while inside (it still runs)."""
+    calls: list[list[str]] = []
+    original = getattr(owner, method)
+
+    def recording(words: list[str]) -> object:
+        calls.append(list(words))
+        return original(words)
+
+    object.__setattr__(owner, method, recording)  # pydantic models (the embedder) too
+    try:
+        yield calls
+    finally:
+        object.__delattr__(owner, method)
+
+
 def test_a_word_is_embedded_once_and_gives_the_same_similarity_again(services: Services) -> None:
     scope = services.answers.scope
-    embedder = scope.embedder
-    asked: list[str] = []
-    original = embedder.embed_queries
-
-    def counting(texts: list[str]) -> object:
-        asked.extend(texts)
-        return original(texts)
-
-    object.__setattr__(embedder, "embed_queries", counting)
-    try:
+    with recorded(scope.embedder, "embed_queries") as calls:
         first = scope.word_similarities(["sjakkbrettet", "mammografiprogrammet"])
         again = scope.word_similarities(["mammografiprogrammet", "vaffeljernet", "sjakkbrettet"])
-    finally:
-        object.__delattr__(embedder, "embed_queries")
+    asked = [text for call in calls for text in call]
     assert asked.count("sjakkbrettet") <= 1
     assert asked.count("mammografiprogrammet") <= 1
     assert asked[-1] == "vaffeljernet"  # the second call embedded only the word it had not seen
     assert again[0] == first[1]
     assert again[2] == first[0]
-    fresh = original(["mammografiprogrammet"])[0]
+    fresh = scope.embedder.embed_queries(["mammografiprogrammet"])[0]
     assert again[0] == pytest.approx(float((scope.index.sentence_vectors @ fresh).max()), abs=1e-6)
 
 
 def test_only_the_rarest_focus_words_get_an_e5_pass(services: Services) -> None:
     """A word costs an e5 pass; the guard spends it on the words that weigh most."""
-    scope = services.answers.scope
-    seen: list[list[str]] = []
-    original = scope.word_similarities
-
-    def recording(words: list[str]) -> object:
-        seen.append(list(words))
-        return original(words)
-
-    object.__setattr__(scope, "word_similarities", recording)
-    try:
+    with recorded(services.answers.scope, "word_similarities") as seen:
         services.answers.answer(
             "Hvor lenge bør en pasient hvile etter en kneoperasjon før hun går tilbake til jobben?"
         )
-    finally:
-        object.__delattr__(scope, "word_similarities")
     assert len(seen) == 1
     assert len(seen[0]) == EMBEDDED_WORDS
     assert "kneoperasjon" in seen[0]  # the rarest word of the question
@@ -202,21 +200,10 @@ def test_the_question_and_its_rarest_words_share_one_e5_call(
     """e5 in torch reads all its weights once per call, so the guard's words ride along with
     the question instead of costing a pass of their own."""
     monkeypatch.setattr(services.answers.scope, "_word_best", QueryVectorCache(WORD_CACHE))
-    embedder = services.answers.retriever.embedder
-    calls: list[list[str]] = []
-    original = embedder.embed_queries
-
-    def recording(texts: list[str]) -> object:
-        calls.append(list(texts))
-        return original(texts)
-
-    object.__setattr__(embedder, "embed_queries", recording)
     question = "Hva anbefaler strategien om røykeslutt for pasienter på sykehjem?"
-    try:
+    with recorded(services.answers.retriever.embedder, "embed_queries") as calls:
         services.answers.answer(question)
         services.answers.answer(question)  # again: its words are kept, not embedded
-    finally:
-        object.__delattr__(embedder, "embed_queries")
     assert len(calls) == 2, calls
     assert calls[0][0] == question
     assert len(calls[0]) == 1 + EMBEDDED_WORDS  # no word was kept: both ride along
