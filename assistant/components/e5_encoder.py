@@ -161,6 +161,8 @@ def _encoder_class() -> type:
                 norm_first=False,
             )
             self.encoder = nn.TransformerEncoder(layer, shape.layers, enable_nested_tensor=False)
+            for each in self.encoder.layers:  # BERT drops out no feed-forward inner state
+                each.dropout = nn.Identity()
 
         def forward(
             self, ids: torch.Tensor, mask: torch.Tensor, types: torch.Tensor | None = None

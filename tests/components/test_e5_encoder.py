@@ -95,6 +95,12 @@ def test_the_encoder_computes_what_bert_model_computes_on_the_same_weights() -> 
         mine = ours(ids, mask)
     real = mask.bool()
     torch.testing.assert_close(mine[real], theirs[real], rtol=1e-4, atol=1e-4)
+    # training drops out where BERT does: embeddings, attention weights, each sublayer's output
+    bert_sites = [m.p for m in reference.modules() if isinstance(m, torch.nn.Dropout)]
+    our_sites = [m.p for m in ours.modules() if isinstance(m, torch.nn.Dropout)] + [
+        m.dropout for m in ours.modules() if isinstance(m, torch.nn.MultiheadAttention)
+    ]
+    assert sorted(our_sites) == sorted(bert_sites)
 
 
 @pytest.mark.slow
