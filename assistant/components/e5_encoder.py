@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import torch
@@ -182,8 +182,3 @@ def _encoder_class() -> type:
             return states.transpose(0, 1)
 
     return E5Encoder
-
-
-def layer_count(encoder: Any) -> int:
-    """How many layers an encoder built here has."""
-    return len(encoder.encoder.layers)
