@@ -17,7 +17,7 @@ set's questions (full text). For every size it prints one row per engine:
   PostgreSQL full text.
 
     python bench/bench_scale.py [--sizes 10000 100000 1000000] [--queries 200]
-        [--skip-pg-from 1000000] [--ann-from N]
+        [--skip-pg-from 1000000] [--ann-from N] [--pg-only]
     python bench/bench_scale.py --answer [--both] [--graphs] [--sizes 1000 10000 100000]
         [--reader learned]
 
@@ -152,6 +152,16 @@ def faiss_rows(size: int, vectors: np.ndarray, qs: np.ndarray, ann_from: int) ->
     return {"exact": exact_a, "hnsw": hnsw, "hnsw_lat": lat}
 
 
+def exact_neighbours(vectors: np.ndarray, qs: np.ndarray) -> np.ndarray:
+    """Each query's ``CANDIDATES`` nearest vectors by exact search (recall's reference)."""
+    import faiss
+
+    flat = faiss.IndexFlatIP(vectors.shape[1])
+    flat.add(vectors)
+    _, ids = flat.search(np.ascontiguousarray(qs, dtype=np.float32), CANDIDATES)
+    return np.asarray(ids)
+
+
 def bm25_rows(size: int, texts: list[str], questions: list[str]) -> tuple[BM25Index, list[float]]:
     build_s, bm25 = timed(lambda: BM25Index.build(texts))
     tmp = Path(tempfile.mkdtemp())
@@ -206,7 +216,8 @@ def pg_rows(
     url = server.get_uri(name)
     with psycopg.connect(url, autocommit=True) as db:
         db.execute("CREATE EXTENSION IF NOT EXISTS vector")
-        db.execute("SET maintenance_work_mem = '1GB'")
+        # the graph is built in memory when it fits (about 2 GB at 1 M vectors)
+        db.execute("SET maintenance_work_mem = '4GB'")
         db.execute(
             "CREATE TABLE chunks (id INT PRIMARY KEY, text TEXT, "
             f"embedding VECTOR({vectors.shape[1]}),"
@@ -288,7 +299,10 @@ def grown_index(index: Any, copies: int, rng: np.random.Generator) -> Any:
         out = base + rng.normal(0, 0.35 / np.sqrt(base.shape[1]), base.shape)
         return (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float32)
 
-    chunks, sentences, evidence, vectors, sentence_vectors = [], [], [], [], []
+    chunks, sentences, evidence = [], [], []
+    dim = chunk_vectors.shape[1]
+    vectors = np.empty((copies * n_chunks, dim), dtype=np.float32)  # filled in place: no
+    sentence_vectors = np.empty((copies * n_units, dim), dtype=np.float32)  # second copy
     for copy in range(copies):
         chunks += [dataclasses.replace(c, id=f"{c.id}~{copy}") for c in index.chunks]
         shift = copy * n_chunks
@@ -299,18 +313,20 @@ def grown_index(index: Any, copies: int, rng: np.random.Generator) -> Any:
             )
             for e in index.evidence
         ]
-        vectors.append(noised(chunk_vectors, copy))
-        sentence_vectors.append(noised(index.sentence_vectors, copy))
+        vectors[shift : shift + n_chunks] = noised(chunk_vectors, copy)
+        sentence_vectors[copy * n_units : (copy + 1) * n_units] = noised(
+            index.sentence_vectors, copy
+        )
     return LoadedIndex(
         path=index.path,
         manifest=index.manifest,
-        vector_store=faiss_vector_store(np.vstack(vectors)),
+        vector_store=faiss_vector_store(vectors),
         bm25=BM25Index.build([c.text for c in chunks]),
         chunks=chunks,
         documents=index.documents,
         goals=index.goals,
         sentences=sentences,
-        sentence_vectors=np.vstack(sentence_vectors),
+        sentence_vectors=sentence_vectors,
         evidence=evidence,
     )
 
@@ -328,7 +344,7 @@ def answer_rows(args: argparse.Namespace) -> None:
     graphs written as ingest writes them and read at load instead of built."""
     import dataclasses
 
-    from assistant.index.ann import CHUNK_GRAPH, SENTENCE_GRAPH, write_graph
+    from assistant.index.ann import CHUNK_GRAPH, write_graph
     from assistant.launcher import services_on
 
     settings = get_settings().model_copy(deep=True)
@@ -359,10 +375,10 @@ def answer_rows(args: argparse.Namespace) -> None:
             chunk_vectors = index.vectors.reconstruct_n(0, index.vectors.ntotal)
             began = time.perf_counter()
             write_graph(chunk_vectors, folder / CHUNK_GRAPH)
-            write_graph(index.sentence_vectors, folder / SENTENCE_GRAPH)
+            del chunk_vectors
             write_s = time.perf_counter() - began
             mib = sum(p.stat().st_size for p in folder.iterdir()) / 2**20
-            print(f"  graphs built and written as ingest does: {write_s:.1f} s, {mib:,.0f} MiB")
+            print(f"  graph built and written as ingest does: {write_s:.1f} s, {mib:,.0f} MiB")
             searches.append(("HNSW, graphs read", 1))
         for name, ann_from in searches:
             settings.retrieval.ann_from = ann_from
@@ -414,6 +430,11 @@ def main() -> None:
     )
     parser.add_argument("--skip-pg-from", type=int, default=10**9)
     parser.add_argument(
+        "--pg-only",
+        action="store_true",
+        help="Only the PostgreSQL rows (exact search for their recall), e.g. 1 M alone.",
+    )
+    parser.add_argument(
         "--answer", action="store_true", help="Measure whole answers on a grown real index."
     )
     parser.add_argument(
@@ -449,6 +470,10 @@ def main() -> None:
     print("|---:|---|---:|---:|---:|---:|---:|---:|")
     for size in args.sizes:
         vectors, texts = synthetic(index, size, rng)
+        if args.pg_only:
+            assert server is not None, "--pg-only needs a size below --skip-pg-from"
+            pg_rows(size, vectors, texts, qs, questions, exact_neighbours(vectors, qs), server)
+            continue
         dense = faiss_rows(size, vectors, qs, args.ann_from)
         bm25, _ = bm25_rows(size, texts, questions)
         hybrid_faiss_row(size, dense["hnsw"], bm25, qs, questions)

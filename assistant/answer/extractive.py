@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -55,6 +57,20 @@ WEIGHTS: dict[str, float] = {
     "margin": 0.05,  # quotes within this score of the best are cited too
 }
 _BLOCK_TYPES = frozenset({"list", "person", "organisation"})
+READINGS_KEPT = 50_000
+"""Evidence units whose reading (:class:`UnitReading`) stays in memory: every unit of the
+project's corpus (721), the units recent questions reached in a corpus of a million chunks."""
+
+
+@dataclass(frozen=True)
+class UnitReading:
+    """An evidence unit as the reader scores it."""
+
+    text: str
+    stems: set[str]
+    """Stems of the unit and of the headings above it."""
+    positions: list[tuple[str, int]]
+    """Each stem of the unit's own text with its position."""
 
 
 @dataclass
@@ -75,32 +91,38 @@ class ExtractiveAnswerer:
         self.max_citations = max_citations
         self.analyzer = NorwegianAnalyzer()
         self._units_by_chunk: dict[str, list[int]] = {}
-        self._unit_stems: list[set[str]] = []
-        self._unit_text: list[str] = []
-        self._unit_positions: list[list[tuple[str, int]]] = []
-        df: dict[str, int] = {}
+        self.reading = lru_cache(maxsize=READINGS_KEPT)(self._read)
+        """A unit's text, stems and stem positions (:meth:`_read`), kept for the units
+        questions reach."""
+        spans: Counter[tuple[str, int, int]] = Counter()  # sentence units, by span
         for i, unit in enumerate(index.evidence):
             chunk = index.chunks[unit.chunk]
-            doc = index.documents[chunk.document_id]
             self._units_by_chunk.setdefault(chunk.id, []).append(i)
-            text = doc.text[unit.start : unit.end]
-            section = doc.section_at(unit.start)
-            context = f"{section.path_text if section else chunk.section}\n{text}"
-            stems = set(self.analyzer(context))
-            self._unit_text.append(text)
-            self._unit_positions.append(self.analyzer.positions(text))
-            self._unit_stems.append(stems)
             if unit.kind == "sentence":
-                for stem in set(self.analyzer(text)):
-                    df[stem] = df.get(stem, 0) + 1
+                spans[(chunk.document_id, unit.start, unit.end)] += 1
+        df: dict[str, int] = {}  # each stem's number of sentence units, every unit counted
+        for (document_id, start, end), count in spans.items():
+            for stem in set(self.analyzer(index.documents[document_id].text[start:end])):
+                df[stem] = df.get(stem, 0) + count
         self.words: set[str] = set()
         for document in index.documents.values():
             self.words.update(w.lower() for w in re.findall(r"\w+", document.text))
-        total = max(sum(u.kind == "sentence" for u in index.evidence), 1)
+        total = max(spans.total(), 1)
         self.idf_table = {stem: math.log(1 + total / n) for stem, n in df.items()}
         self.unknown_idf = math.log(1 + total)
         self.word_prefixes = {w[:i] for w in self.words for i in range(4, len(w) + 1)}
         self.leads = GoalLeads(index, self.analyzer)
+
+    def _read(self, u: int) -> UnitReading:
+        """What the reader needs of evidence unit ``u``: computed when a question first
+        reaches it, not at load (at a million chunks that pass alone took minutes and GBs)."""
+        unit = self.index.evidence[u]
+        chunk = self.index.chunks[unit.chunk]
+        doc = self.index.documents[chunk.document_id]
+        text = doc.text[unit.start : unit.end]
+        section = doc.section_at(unit.start)
+        context = f"{section.path_text if section else chunk.section}\n{text}"
+        return UnitReading(text, set(self.analyzer(context)), self.analyzer.positions(text))
 
     def idf(self, stem: str) -> float:
         return self.idf_table.get(stem, self.unknown_idf)
@@ -141,14 +163,12 @@ class ExtractiveAnswerer:
                 similarities = self.index.sentence_vectors[list(unit.members)] @ query_vectors.T
                 best_member = int(np.argmax(np.max(similarities, axis=1)))
                 dense = float(np.max(similarities))
-                lexical = self.coverage(focus, self._unit_stems[u])
-                positions = [p for stem, p in self._unit_positions[u] if stem in focus]
-                distance = form_distance(
-                    analysis.answer_type, self._unit_text[u], question, positions
-                )
+                reading = self.reading(u)
+                lexical = self.coverage(focus, reading.stems)
+                positions = [p for stem, p in reading.positions if stem in focus]
+                distance = form_distance(analysis.answer_type, reading.text, question, positions)
                 form = checkable and (
-                    distance < FAR
-                    or has_answer_form(analysis.answer_type, self._unit_text[u], question)
+                    distance < FAR or has_answer_form(analysis.answer_type, reading.text, question)
                 )
                 score = (
                     dense

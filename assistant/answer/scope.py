@@ -59,7 +59,7 @@ from assistant.components.embedding import QueryVectorCache
 
 if TYPE_CHECKING:
     from assistant.components.embedding import AssistantEmbedding
-    from assistant.index.ann import NearestVectors
+    from assistant.index.ann import SentenceSearch
     from assistant.index.bm25 import NorwegianAnalyzer
     from assistant.index.store import LoadedIndex
     from assistant.retrieval.hybrid import ScoredChunk
@@ -232,14 +232,15 @@ class ScopeGuard:
         index: LoadedIndex,
         embedder: AssistantEmbedding,
         lexicon: CorpusLexicon,
-        sentences: NearestVectors,
+        sentences: SentenceSearch,
         model: ScopeModel | None = None,
     ):
         self.index = index
         self.embedder = embedder
         self.lexicon = lexicon
         self.sentences = sentences
-        """Where a word finds its best sentence (the retriever's: HNSW past ``ann_from``)."""
+        """Where a word finds its best sentence (the retriever's: past ``ann_from`` among the
+        chunk graph's nearest chunks)."""
         self.model = model or load_scope_model()
         positions = {c.id: i for i, c in enumerate(index.chunks)}
         rows: dict[int, list[int]] = {}

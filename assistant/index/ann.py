@@ -1,15 +1,18 @@
 """Nearest vectors: exact below a size, FAISS HNSW from there.
 
 The answer path needs, per question, the chunks closest to it (dense retrieval's
-candidates) and each focus word's best sentence (the scope guard). Exact search touches
-every row: at the corpus's 162 chunks and 752 sentences that is nothing, at a million chunks
-it is the whole answer's cost. From ``ann_from`` rows (``retrieval.ann_from``, measured by
-``python bench/bench_scale.py --answer``) a matrix is searched through an HNSW graph
-(``faiss.IndexHNSWFlat``, inner product) instead. Ingest builds the graphs of a build
-that large and writes them beside its vectors (:data:`CHUNK_GRAPH`, :data:`SENTENCE_GRAPH`;
-listed and hashed in the manifest like every file), so a replica reads them instead of
-building them at every load; a graph that is missing or does not fit its vectors is built
-at load as before.
+candidates), the sentences closest to it (English ranking) and each focus word's best
+sentence (the scope guard). Exact search touches every row: at the corpus's 162 chunks and
+752 sentences that is nothing, at a million chunks it is the whole answer's cost. From
+``ann_from`` chunks (``retrieval.ann_from``, measured by ``python bench/bench_scale.py
+--answer``) the chunk vectors are searched through an HNSW graph (``faiss.IndexHNSWFlat``,
+inner product) instead, and sentences are searched among those of the graph's nearest
+chunks only (:class:`SentenceSearch`): a graph of the sentences themselves (4.6 per chunk)
+held another copy of their vectors and took about an hour to build at a million chunks.
+Ingest builds the chunk graph of a build that large and writes it beside its vectors
+(:data:`CHUNK_GRAPH`, listed and hashed in the manifest like every file), so a replica reads
+it instead of building it at every load; a graph that is missing or does not fit its vectors
+is built at load as before.
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ EF_CONSTRUCTION = 80
 EF_SEARCH = 128
 CHUNK_GRAPH = "vectors.hnsw"
 """The chunk vectors' graph in a build folder (written when there are ``ann_from`` or more)."""
-SENTENCE_GRAPH = "sentence_vectors.hnsw"
-"""The sentence units' graph in a build folder (likewise)."""
+SENTENCE_CHUNKS = 80
+"""Past ``ann_from`` chunks, a query's sentences are looked for in its nearest this many
+chunks (twice retrieval's 40 candidates; ``python bench/bench_scale.py --answer``)."""
 
 
 def build_graph(vectors: np.ndarray) -> Any:
@@ -136,3 +140,61 @@ class NearestVectors:
             return np.asarray(np.max(self.vectors @ queries.T, axis=0))
         similarities, _ = self._hnsw.search(queries, 1)
         return np.asarray(similarities[:, 0])
+
+
+class SentenceSearch:
+    """The sentence units closest to a query: all of them below ``ann_from`` chunks, from
+    there those of the chunk graph's :data:`SENTENCE_CHUNKS` nearest chunks, scored exactly."""
+
+    def __init__(
+        self,
+        vectors: np.ndarray,
+        unit_chunks: np.ndarray,
+        chunk_search: NearestVectors | None,
+    ):
+        """``unit_chunks``: each unit's chunk (row of the chunk vectors); ``chunk_search``
+        the chunks' graph, or None to search every unit exactly."""
+        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.unit_chunks = np.asarray(unit_chunks, dtype=np.int64)
+        self.chunk_search = chunk_search if chunk_search and chunk_search.approximate else None
+        order = np.argsort(self.unit_chunks, kind="stable")
+        chunks = int(self.unit_chunks.max(initial=-1)) + 1
+        self._order = order  # units grouped by chunk, each chunk's in row order
+        self._starts = np.searchsorted(self.unit_chunks[order], np.arange(chunks + 1))
+
+    @property
+    def approximate(self) -> bool:
+        """Searched among the nearest chunks' units (``ann_from`` chunks or more)."""
+        return self.chunk_search is not None
+
+    def units_of(self, chunks: np.ndarray) -> np.ndarray:
+        """The rows of the units of ``chunks`` (chunk rows), chunk by chunk."""
+        parts = [self._order[self._starts[c] : self._starts[c + 1]] for c in chunks]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def candidates(self, query: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
+        """The unit rows a query's search scores: every unit (of the ``allowed`` chunks,
+        a boolean mask over chunk rows), or past ``ann_from`` those of its nearest chunks."""
+        if self.chunk_search is None:
+            if allowed is None:
+                return np.arange(len(self.vectors))
+            return np.flatnonzero(allowed[self.unit_chunks])
+        chunks, _ = self.chunk_search.search(query, SENTENCE_CHUNKS, allowed)
+        return self.units_of(chunks)
+
+    def search(
+        self, query: np.ndarray, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The candidate units' rows and their similarities to one query."""
+        query = np.asarray(query, dtype=np.float32)
+        if self.chunk_search is None and allowed is None:
+            return np.arange(len(self.vectors)), self.vectors @ query
+        rows = self.candidates(query, allowed)
+        return rows, self.vectors[rows] @ query
+
+    def best(self, queries: np.ndarray) -> np.ndarray:
+        """Each query's best similarity to a sentence."""
+        queries = np.asarray(queries, dtype=np.float32).reshape(-1, self.vectors.shape[1])
+        if self.chunk_search is None:
+            return np.asarray(np.max(self.vectors @ queries.T, axis=0))
+        return np.array([float(np.max(self.search(q)[1], initial=-1.0)) for q in queries])

@@ -15,8 +15,8 @@ Layout of the index folder::
         sentences.npy         quotable sentence units (chunk, start, end)
         sentence_vectors.npy  their embeddings, for picking answer sentences
         evidence.jsonl        evidence units: sentences, lists, heading → content, goals
-        vectors.hnsw,         HNSW graphs of the chunk and sentence vectors, only in a build
-        sentence_vectors.hnsw   of retrieval.ann_from vectors or more (index.ann)
+        vectors.hnsw          HNSW graph of the chunk vectors, only in a build of
+                                retrieval.ann_from chunks or more (index.ann)
       cache/                  embedding cache (content hash + embedder id)
 
 A new build is written beside the old one and put in service by replacing
@@ -42,7 +42,7 @@ import numpy as np
 from llama_index.core.schema import TextNode
 from llama_index.core.vector_stores.types import BasePydanticVectorStore
 
-from assistant.index.ann import CHUNK_GRAPH, SENTENCE_GRAPH, write_graph
+from assistant.index.ann import CHUNK_GRAPH, write_graph
 from assistant.index.bm25 import BM25Index
 from assistant.index.integrity import MANIFEST, BuildDamagedError, list_files, verify_files
 from assistant.index.nodes import chunk_node, sentence_node
@@ -148,8 +148,8 @@ def write_build(
 ) -> Path:
     """Write a complete build beside the current one, then put it in service atomically.
 
-    From ``graphs_from`` vectors (``retrieval.ann_from``) the chunk and sentence vectors'
-    HNSW graphs are written too, so that loading reads them instead of building them."""
+    From ``graphs_from`` chunks (``retrieval.ann_from``) the chunk vectors' HNSW graph is
+    written too, so that loading reads it instead of building it."""
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     # nanoseconds since the epoch, zero-padded: names sort in build order
@@ -166,10 +166,8 @@ def write_build(
     units = np.array([(u.chunk, u.start, u.end) for u in sentences], dtype=np.int32).reshape(-1, 3)
     np.save(partial / "sentences.npy", units)
     np.save(partial / "sentence_vectors.npy", np.asarray(sentence_vectors, dtype=np.float32))
-    if graphs_from is not None:
-        for matrix, graph in ((vectors, CHUNK_GRAPH), (sentence_vectors, SENTENCE_GRAPH)):
-            if len(matrix) >= graphs_from:
-                write_graph(matrix, partial / graph)
+    if graphs_from is not None and len(vectors) >= graphs_from:
+        write_graph(vectors, partial / CHUNK_GRAPH)
     with (partial / "evidence.jsonl").open("w", encoding="utf-8") as out:
         for unit in evidence:
             out.write(json.dumps(unit.to_dict()) + "\n")

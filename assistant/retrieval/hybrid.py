@@ -20,16 +20,12 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores.types import VectorStoreQuery
 
 from assistant.components.embedding import AssistantEmbedding
-from assistant.index.ann import CHUNK_GRAPH, SENTENCE_GRAPH, NearestVectors, top_n
+from assistant.index.ann import CHUNK_GRAPH, NearestVectors, SentenceSearch, top_n
 from assistant.index.nodes import chunk_node
 from assistant.index.store import LoadedIndex
 from assistant.ingest.chunking import Chunk
 from assistant.language import Language, detect_language
 from assistant.settings import RetrievalMode, RetrievalSettings
-
-SENTENCES_PER_CHUNK = 5
-"""Nearest sentence units looked at per candidate chunk for the best-sentence ranking past
-``ann_from`` (a chunk holds 4.6 on average)."""
 
 
 class FilterError(ValueError):
@@ -108,10 +104,11 @@ class HybridRetriever(BaseRetriever):
             self.chunk_search = NearestVectors(
                 chunk_vectors, settings.ann_from, index.path / CHUNK_GRAPH
             )
-        self.sentence_search = NearestVectors(
-            index.sentence_vectors, settings.ann_from, index.path / SENTENCE_GRAPH
+        self.sentence_search = SentenceSearch(
+            index.sentence_vectors, self._unit_chunks, self.chunk_search
         )
-        """Each sentence unit's vector, searched exactly or (past ``ann_from``) by HNSW."""
+        """Each sentence unit's vector, searched exactly or (past ``ann_from``) among the
+        nearest chunks' units."""
 
     def validate(self, filters: Filters) -> None:
         """Raise FilterError for unknown kinds, document ids or målområder."""
@@ -180,18 +177,15 @@ class HybridRetriever(BaseRetriever):
     ) -> np.ndarray:
         """Per chunk, the best similarity of the query to one of its sentences.
 
-        Past ``ann_from`` chunks from the nearest sentence units (of chunks within ``mask``)
-        only, enough of them to hold ``candidates`` chunks' best sentences; a chunk with
-        none of them gets -1.
+        Past ``ann_from`` chunks only the sentences of the nearest chunks (within ``mask``)
+        are scored (:class:`~assistant.index.ann.SentenceSearch`); every other chunk gets -1.
         """
         vector = np.asarray(query_vector, dtype=np.float32)
         out = np.full(len(self.index.chunks), -1.0, dtype=np.float32)
         if self.chunk_search is None:
             np.maximum.at(out, self._unit_chunks, self.index.sentence_vectors @ vector)
             return out
-        wanted = self.settings.candidates * SENTENCES_PER_CHUNK
-        allowed = None if mask is None else mask[self._unit_chunks]
-        units, similarities = self.sentence_search.search(vector, wanted, allowed)
+        units, similarities = self.sentence_search.search(vector, mask)
         np.maximum.at(out, self._unit_chunks[units], similarities)
         return out
 

@@ -7,7 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.index.ann import NearestVectors, read_graph, top_n, write_graph
+from assistant.index.ann import (
+    SENTENCE_CHUNKS,
+    NearestVectors,
+    SentenceSearch,
+    read_graph,
+    top_n,
+    write_graph,
+)
 
 
 @pytest.mark.parametrize(
@@ -35,6 +42,66 @@ def clustered() -> np.ndarray:
     centres = rng.normal(size=(50, 64))
     vectors = centres[rng.integers(0, 50, 3000)] + rng.normal(0, 0.3, (3000, 64))
     return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def chunked(clustered: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """600 chunks of five sentences each, as text is: a chunk's sentences near one another
+    (its vector their mean), the chunks in clusters. (sentence vectors, each one's chunk,
+    chunk vectors), the sentences listed out of chunk order."""
+    rng = np.random.default_rng(1)
+    centres = clustered[:600]
+    grouped = np.repeat(centres, 5, axis=0) + rng.normal(0, 0.08, (3000, centres.shape[1]))
+    grouped /= np.linalg.norm(grouped, axis=1, keepdims=True)
+    chunk_vectors = grouped.reshape(600, 5, -1).mean(axis=1)
+    chunk_vectors /= np.linalg.norm(chunk_vectors, axis=1, keepdims=True)
+    order = rng.permutation(3000)
+    return grouped[order].astype(np.float32), order // 5, chunk_vectors.astype(np.float32)
+
+
+def test_below_the_size_every_sentence_is_searched(
+    chunked: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    sentences, unit_chunks, chunk_vectors = chunked
+    search = SentenceSearch(sentences, unit_chunks, NearestVectors(chunk_vectors, 10**9))
+    assert not search.approximate
+    rows, similarities = search.search(sentences[9])
+    assert rows.tolist() == list(range(len(sentences)))
+    np.testing.assert_allclose(similarities, sentences @ sentences[9], rtol=1e-6)
+    np.testing.assert_allclose(search.best(sentences[[9, 99]]), 1.0, atol=1e-5)
+
+
+def test_past_the_size_sentences_come_from_the_nearest_chunks(
+    chunked: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    sentences, unit_chunks, chunk_vectors = chunked
+    chunks = NearestVectors(chunk_vectors, ann_from=100)
+    search = SentenceSearch(sentences, unit_chunks, chunks)
+    assert search.approximate
+    query = sentences[42]
+    rows, similarities = search.search(query)
+    nearest, _ = chunks.search(query, SENTENCE_CHUNKS)
+    assert sorted(rows.tolist()) == sorted(np.flatnonzero(np.isin(unit_chunks, nearest)).tolist())
+    assert len(rows) == 5 * SENTENCE_CHUNKS  # every sentence of those chunks, no other
+    np.testing.assert_allclose(similarities, sentences[rows] @ query, rtol=1e-6)
+    queries = sentences[:100] + np.random.default_rng(2).normal(0, 0.02, (100, 64))
+    exact = SentenceSearch(sentences, unit_chunks, None).best(queries)
+    found = search.best(queries)
+    assert np.all(found <= exact + 1e-5)  # never better than the best there is
+    assert np.mean(np.isclose(found, exact, atol=1e-5)) >= 0.95
+
+
+@pytest.mark.parametrize("ann_from", [10**9, 100])
+def test_a_chunk_mask_keeps_the_sentences_inside_it(
+    chunked: tuple[np.ndarray, np.ndarray, np.ndarray], ann_from: int
+) -> None:
+    sentences, unit_chunks, chunk_vectors = chunked
+    search = SentenceSearch(sentences, unit_chunks, NearestVectors(chunk_vectors, ann_from))
+    allowed = np.zeros(600, dtype=bool)
+    allowed[200:400] = True  # 200 chunks: past 100 the graph walks inside them
+    rows, _ = search.search(sentences[3], allowed)
+    assert len(rows) > 0
+    assert all(200 <= unit_chunks[r] < 400 for r in rows)
 
 
 def test_below_the_size_search_is_exact_and_from_it_hnsw_finds_the_same(

@@ -12,7 +12,7 @@ import pytest
 
 from assistant.cli import main
 from assistant.components.embedding import E5Embedding
-from assistant.index.ann import CHUNK_GRAPH, SENTENCE_GRAPH
+from assistant.index.ann import CHUNK_GRAPH
 from assistant.index.bm25 import NorwegianAnalyzer
 from assistant.index.store import LoadedIndex, load_index
 from assistant.retrieval.hybrid import FilterError, Filters, HybridRetriever
@@ -242,7 +242,7 @@ def graphed_index(
     tmp_path_factory: pytest.TempPathFactory, index_dir: Path, e5_embedder: E5Embedding
 ) -> LoadedIndex:
     """The corpus ingested as a large one is: with ``ann_from`` 100 its build holds the HNSW
-    graphs of its 162 chunk and 752 sentence vectors (embeddings from the session's cache)."""
+    graph of its 162 chunk vectors (embeddings from the session's cache)."""
     from assistant.launcher import ingest
 
     folder = tmp_path_factory.mktemp("graphed-index")
@@ -256,8 +256,10 @@ def graphed_index(
 def test_a_large_build_holds_its_graphs_and_a_small_one_none(
     graphed_index: LoadedIndex, loaded_index: LoadedIndex
 ) -> None:
-    assert {CHUNK_GRAPH, SENTENCE_GRAPH} <= set(graphed_index.manifest["files"])  # hashed too
-    assert not {CHUNK_GRAPH, SENTENCE_GRAPH} & set(loaded_index.manifest["files"])
+    assert CHUNK_GRAPH in graphed_index.manifest["files"]  # hashed too
+    assert CHUNK_GRAPH not in loaded_index.manifest["files"]
+    graphs = [f for f in graphed_index.manifest["files"] if f.endswith(".hnsw")]
+    assert graphs == [CHUNK_GRAPH]  # sentences are searched among the nearest chunks
 
 
 @pytest.mark.parametrize("question", [HPV_QUESTION, ENGLISH_QUESTION])
@@ -268,6 +270,6 @@ def test_the_graphs_of_the_build_are_read_not_built_and_rank_as_exact_search(
     graphed = HybridRetriever(graphed_index, retriever.embedder, settings)
     assert graphed.chunk_search is not None
     assert graphed.chunk_search.graph_read
-    assert graphed.sentence_search.graph_read
+    assert graphed.sentence_search.approximate  # among the graph's nearest chunks
     exact = retriever.search(question, k=5)
     assert [h.chunk.id for h in graphed.search(question, k=5)] == [h.chunk.id for h in exact]
