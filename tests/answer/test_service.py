@@ -128,3 +128,19 @@ def test_bad_questions_are_refused_with_a_reason(services: Services, question: s
 def test_llm_mode_without_an_endpoint_says_how_to_configure_it(services: Services) -> None:
     with pytest.raises(ModeUnavailableError, match="ASSISTANT_LLM__BASE_URL"):
         services.answers.answer(HPV, mode="llm")
+
+
+def test_a_unit_is_read_as_its_span_with_its_headings_and_kept(services: Services) -> None:
+    """The reader reads a unit when a question first reaches it: its text is the document's
+    span, its stems include the headings above it, and the reading is kept."""
+    reader = services.answers.extractive
+    index = services.index
+    for u, unit in enumerate(index.evidence):
+        chunk = index.chunks[unit.chunk]
+        doc = index.documents[chunk.document_id]
+        reading = reader.reading(u)
+        assert reading.text == doc.text[unit.start : unit.end]
+        section = doc.section_at(unit.start)
+        if section is not None:  # the headings above the unit, outermost first
+            assert set(reader.analyzer(section.path_text)) <= reading.stems
+        assert reader.reading(u) is reading
