@@ -31,7 +31,9 @@ CHUNK_GRAPH = "vectors.hnsw"
 """The chunk vectors' graph in a build folder (written when there are ``ann_from`` or more)."""
 SENTENCE_CHUNKS = 80
 """Past ``ann_from`` chunks, a query's sentences are looked for in its nearest this many
-chunks (twice retrieval's 40 candidates; ``python bench/bench_scale.py --answer``)."""
+chunks: twice retrieval's 40 candidates, chosen, not tuned (at 100 k chunks the answers
+began with the same quote as exact search's 0.900 of the time; ``python
+bench/bench_scale.py --answer --both``)."""
 
 
 def build_graph(vectors: np.ndarray) -> Any:
@@ -158,7 +160,10 @@ class SentenceSearch:
         self.unit_chunks = np.asarray(unit_chunks, dtype=np.int64)
         self.chunk_search = chunk_search if chunk_search and chunk_search.approximate else None
         order = np.argsort(self.unit_chunks, kind="stable")
-        chunks = int(self.unit_chunks.max(initial=-1)) + 1
+        chunks = max(
+            int(self.unit_chunks.max(initial=-1)) + 1,
+            len(chunk_search.vectors) if chunk_search is not None else 0,
+        )  # a chunk without sentences (the last ones too) has none to give
         self._order = order  # units grouped by chunk, each chunk's in row order
         self._starts = np.searchsorted(self.unit_chunks[order], np.arange(chunks + 1))
 

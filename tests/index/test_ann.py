@@ -188,3 +188,22 @@ def test_no_graph_file_or_an_unreadable_one_reads_as_none(tmp_path: Path) -> Non
     assert read_graph(tmp_path / "vectors.hnsw") is None
     (tmp_path / "garbage.hnsw").write_bytes(b"IHNf" + bytes(200))
     assert read_graph(tmp_path / "garbage.hnsw") is None  # the graph is built at load instead
+
+
+def test_chunks_without_sentences_give_none(
+    chunked: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    """The last chunks may hold no sentence unit (a table of figures): when the graph finds
+    them, they add no sentence and the search still answers."""
+    sentences, unit_chunks, chunk_vectors = chunked
+    keep = unit_chunks < 590  # chunks 590–599 lose their sentences
+    search = SentenceSearch(
+        sentences[keep], unit_chunks[keep], NearestVectors(chunk_vectors, ann_from=100)
+    )
+    query = chunk_vectors[595]  # its nearest chunks include the ones without sentences
+    rows, similarities = search.search(query)
+    assert len(rows) > 0
+    assert all(unit_chunks[keep][r] < 590 for r in rows)
+    assert search.units_of(np.array([599, 3])).tolist() == np.flatnonzero(
+        unit_chunks[keep] == 3
+    ).tolist()
