@@ -117,10 +117,10 @@ class RetrievalSettings(BaseModel):
     ann_from: int = Field(
         10_000,
         ge=1,
-        description="From this many vectors (chunks, or sentence units) search goes through "
-        "an HNSW graph instead of scoring every one (measured: "
-        "`python bench/bench_scale.py --answer`); `assistant ingest` writes the graphs into a "
-        "build that large, and loading reads them.",
+        description="From this many chunks dense search goes through an HNSW graph of the "
+        "chunk vectors instead of scoring every one, and sentences are searched among those "
+        "of the graph's 80 nearest chunks (measured: `python bench/bench_scale.py --answer`); "
+        "`assistant ingest` writes the graph into a build that large, and loading reads it.",
     )
 
 
