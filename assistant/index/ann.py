@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from assistant.components.threads import all_cores_for_faiss
+
 HNSW_M = 32
 """Links per node: recall@10 0.992 at 1 M synthetic chunks, 1.000 at 100 k (efSearch 128;
 ``python bench/bench_scale.py``, docs/quality.md)."""
@@ -43,7 +45,8 @@ def build_graph(vectors: np.ndarray) -> Any:
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     hnsw = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
     hnsw.hnsw.efConstruction = EF_CONSTRUCTION
-    hnsw.add(vectors)
+    with all_cores_for_faiss():  # one large pass (assistant/components/threads.py)
+        hnsw.add(vectors)
     hnsw.hnsw.efSearch = EF_SEARCH
     return hnsw
 

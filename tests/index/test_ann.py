@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -207,3 +208,31 @@ def test_chunks_without_sentences_give_none(
     assert search.units_of(np.array([599, 3])).tolist() == np.flatnonzero(
         unit_chunks[keep] == 3
     ).tolist()
+
+
+def test_a_graph_is_built_on_every_core_and_search_stays_on_the_set_count(
+    clustered: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build is one large pass (every core); the answers' searches after it stay on the
+    count the process set (assistant/components/threads.py)."""
+    import faiss
+
+    from assistant.index import ann
+
+    seen: list[int] = []
+    real_add = faiss.IndexHNSWFlat.add
+
+    def add(self: object, vectors: np.ndarray) -> None:
+        seen.append(faiss.omp_get_max_threads())
+        real_add(self, vectors)
+
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    monkeypatch.setattr(faiss.IndexHNSWFlat, "add", add)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)  # a 2-core machine
+    try:
+        ann.build_graph(clustered[:500])
+        assert seen == [2]
+        assert faiss.omp_get_max_threads() == 1
+    finally:
+        faiss.omp_set_num_threads(before)
