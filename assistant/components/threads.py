@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 
 def use_threads(threads: int | None) -> None:
@@ -50,26 +50,26 @@ def use_threads(threads: int | None) -> None:
 
 
 @contextlib.contextmanager
-def all_cores() -> Iterator[None]:
+def _every_core(get: Callable[[], int], put: Callable[[int], None]) -> Iterator[None]:
+    """An engine's thread count (``get``/``put``) at every core inside the block, then as
+    before; both engines set it for the calling thread only."""
+    before = get()
+    put(os.cpu_count() or 1)
+    try:
+        yield
+    finally:
+        put(before)
+
+
+def all_cores() -> contextlib.AbstractContextManager[None]:
     """torch on every core inside the block (the calling thread), then as before."""
     import torch
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(os.cpu_count() or 1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+    return _every_core(torch.get_num_threads, torch.set_num_threads)
 
 
-@contextlib.contextmanager
-def all_cores_for_faiss() -> Iterator[None]:
+def all_cores_for_faiss() -> contextlib.AbstractContextManager[None]:
     """FAISS on every core inside the block (the calling thread), then as before."""
     import faiss
 
-    before = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(os.cpu_count() or 1)
-    try:
-        yield
-    finally:
-        faiss.omp_set_num_threads(before)
+    return _every_core(faiss.omp_get_max_threads, faiss.omp_set_num_threads)
