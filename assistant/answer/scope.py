@@ -242,11 +242,7 @@ class ScopeGuard:
         """Where a word finds its best sentence (the retriever's: past ``ann_from`` among the
         chunk graph's nearest chunks)."""
         self.model = model or load_scope_model()
-        positions = {c.id: i for i, c in enumerate(index.chunks)}
-        rows: dict[int, list[int]] = {}
-        for row, unit in enumerate(index.sentences):
-            rows.setdefault(unit.chunk, []).append(row)
-        self._rows = {cid: rows.get(pos, []) for cid, pos in positions.items()}
+        self._positions = {c.id: i for i, c in enumerate(index.chunks)}
         self._word_best = QueryVectorCache(WORD_CACHE)  # word → its best similarity
 
     def form(self, question: str) -> ScopeDecision | None:
@@ -310,8 +306,9 @@ class ScopeGuard:
     ) -> ScopeFeatures:
         """The scope features of a question (see the module docstring)."""
         english = analysis.language == "en"
-        rows = [r for h in hits for r in self._rows.get(h.chunk.id, [])]
-        sentence = float(np.max(self.index.sentence_vectors[rows] @ vector)) if rows else 0.0
+        chunks = [self._positions[h.chunk.id] for h in hits if h.chunk.id in self._positions]
+        rows = self.sentences.units_of(np.array(chunks, dtype=np.int64))
+        sentence = float(np.max(self.index.sentence_vectors[rows] @ vector)) if len(rows) else 0.0
         weights = np.array([surprisal(w, analysis.language) for w in focus])
         embedded = rarest(weights)
         best = self.word_similarities([focus[i] for i in embedded])
