@@ -34,7 +34,9 @@ if TYPE_CHECKING:
 # Verbs that say what something is about: a question's frame, not its topic.
 _ABOUT_VERBS = (
     "handler handle dekker dekke gjelder gjelde omfatter omfatte dreier angår omhandler "
-    "berører sikte"
+    "berører sikte "
+    # requests to explain are frames too ("Kan du forklare tiårsmål 10?")
+    "forklar forklare fortell fortelle beskriv beskrive explain describe tell"
 )
 _GOAL_QUESTION = re.compile(
     r"\b(hvilke[tn]?|which|what|under hva)\b.*"
@@ -43,6 +45,14 @@ _GOAL_QUESTION = re.compile(
 )
 _AREA_QUESTION = re.compile(r"(områd\w*|\bfocus areas?|\btarget areas?|\bareas?\b)", re.IGNORECASE)
 _TEN_YEAR = re.compile(r"tiårsmål|ten-year", re.IGNORECASE)
+# How one asks what a named goal is: "hva" / "what", or a request to explain or tell.
+# "Hvordan går det med tiårsmål 9?" and "Hvem står bak …?" ask something else.
+_DEFINITION_FRAME = re.compile(
+    r"^\W*(?:og\s+|and\s+)?(?:hva\b|what\b|kan du\b|can you\b|could you\b|"
+    r"forklar|fortell|beskriv|explain|describe|tell\b)",
+    re.IGNORECASE,
+)
+_GOES_ABOUT = re.compile(r"\bgår\b.*\but på\b", re.IGNORECASE)  # "Hva går … ut på?"
 _GOAL_REF = re.compile(r"\b(tiårsmål|ten-year goal|goal)\s*(?:nr\.?\s*)?(\d{1,2})\b", re.IGNORECASE)
 _AREA_REF = re.compile(r"\b(målområde|focus area|area)\s*(?:nr\.?\s*)?(\d)\b", re.IGNORECASE)
 
@@ -102,6 +112,25 @@ class GoalLeads:
         if analysis.language == "en":
             return bool(candidates) and candidates[0].chunk.chunk.tiarsmal == goal.number
         return bool(self.topic_stems(analysis) & self._goal_stems.get(goal.number, set()))
+
+    def defines(self, question: str, analysis: QuestionAnalysis) -> bool:
+        """The question names an existing goal and asks only what it is.
+
+        "Hva er målområde 3?", "Hva går tiårsmål 16 ut på?", "What is focus area 3?": the
+        goal registry answers it whole (number, title, målområde or ten-year goals), so
+        the lead is the answer and no estimate of the evidence can refuse it. A question
+        with a topic of its own beside the goal ("Hva koster tiårsmål 9?") is not one.
+        """
+        ref = goal_reference(question)
+        if ref is None or not _DEFINITION_FRAME.search(question):
+            return False
+        kind, number = ref
+        goals = self.index.goals
+        exists = goals.goal(number) if kind == "tiarsmal" else goals.malomrade(number)
+        topic = self.topic_stems(analysis)
+        if _GOES_ABOUT.search(question):
+            topic -= set(self.analyzer("går"))
+        return exists is not None and not topic
 
     def no_goal_holds(self, analysis: QuestionAnalysis) -> bool:
         """The question names a topic (Norwegian) and no goal's section holds any of it.

@@ -206,6 +206,8 @@ class AnswerService:
             or self._unknown_goal(asked)
             or ("no goal's section holds the question's focus" if composition.no_goal else None)
         )
+        # "Hva er målområde 3?": the goal registry's lead is the whole answer
+        registry = scope is None and self.extractive.leads.defines(asked, analysis)
         notice = None
         faithfulness: float | None = None
         generated: dict[str, float] = {}
@@ -224,7 +226,7 @@ class AnswerService:
                     threshold = self.judged.threshold
         if composition.no_goal:
             text, citations, abstained = NO_GOAL_TEXT[language], [], True
-        elif scope is not None or not hits or probability < threshold:
+        elif scope is not None or not hits or (probability < threshold and not registry):
             text = (
                 f"{ABSTAIN_TEXT[language]} {NEAREST_TEXT[language]}"
                 if hits
@@ -273,6 +275,7 @@ class AnswerService:
                 "probability": round(probability, 4),
                 "answer_type": float(ANSWER_TYPE_CODES[analysis.answer_type]),
                 "out_of_scope": float(scope is not None),
+                "registry": float(registry),
                 **_scope_signals(decision),
                 **judged,
                 **learned,

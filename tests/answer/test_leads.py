@@ -73,3 +73,57 @@ def test_a_follow_up_on_a_new_subject_is_answered_about_it(services: Services) -
 def test_a_named_goal_always_leads(services: Services) -> None:
     answer = services.answers.answer("Hva er tiårsmål 17?")
     assert answer.answer.startswith("Tiårsmål 17 –")
+
+
+@pytest.mark.parametrize(
+    ("question", "defines"),
+    [
+        ("Hva er målområde 3?", True),
+        ("Hva er tiårsmål 9?", True),
+        ("Hva går tiårsmål 16 ut på?", True),
+        ("Hva innebærer tiårsmål 5?", True),
+        ("Kan du forklare tiårsmål 10?", True),
+        ("Fortell om målområde 5", True),
+        ("What is focus area 3?", True),
+        ("What does ten-year goal 9 say?", True),
+        # a topic of its own beside the goal: the evidence decides
+        ("Hva koster tiårsmål 9?", False),
+        ("Når skal tiårsmål 9 være nådd?", False),
+        # another interrogative asks something else than what the goal is
+        ("Hvordan går det med tiårsmål 9?", False),
+        ("Hvem står bak tiårsmål 3?", False),
+        # no such goal: the registry cannot answer (the service refuses it)
+        ("Hva er tiårsmål 19?", False),
+        ("Hva er målområde 6?", False),
+        # asks which goals, not what a goal is
+        ("Hvilke tiårsmål hører til målområde 5?", False),
+    ],
+)
+def test_a_question_asking_what_a_named_goal_is_is_answered_by_the_registry(
+    services: Services, question: str, defines: bool
+) -> None:
+    analysis = analyse(question, "en" if question.startswith("What") else "nb")
+    assert services.answers.extractive.leads.defines(question, analysis) is defines
+
+
+@pytest.mark.parametrize(
+    ("question", "opening"),
+    [
+        ("Hva er målområde 3?", "Målområde 3 – En mer brukerorientert kreftomsorg."),
+        ("Hva er tiårsmål 9?", "Tiårsmål 9 – Pasienter med kreft har verktøy for medvirkning"),
+        ("Hva går tiårsmål 16 ut på?", "Tiårsmål 16 – Alle pasienter med kreft som ønsker det"),
+    ],
+)
+def test_what_a_named_goal_is_gets_its_title_not_a_refusal(
+    services: Services, question: str, opening: str
+) -> None:
+    answer = services.answers.answer(question)
+    assert not answer.abstained
+    assert answer.answer.startswith(opening)
+    name = opening.split(" –")[0]  # "Målområde 3"
+    assert answer.citations[0].quote.startswith(name)  # cited with the goal's own heading
+
+
+def test_a_goal_that_does_not_exist_is_still_refused(services: Services) -> None:
+    answer = services.answers.answer("Hva er tiårsmål 19?")
+    assert answer.abstained
