@@ -167,7 +167,9 @@ def _heading_block(
             return None
         kind = "goal"
     inside = _members_in(members, sentences, section.start, end)
-    if len(inside) < 2:
+    # the heading need not be a unit of its own (a short one, "SINTEF", is none): one
+    # content unit under it is enough ("SINTEF" → "Øystein Risa")
+    if not any(sentences[i].start >= body_start for i in inside):
         return None
     heading_end = body_start
     while heading_end > section.start and text[heading_end - 1].isspace():
