@@ -58,7 +58,8 @@ _AGE = re.compile(
 # A proper name: a capitalised word that does not start a sentence, or an acronym.
 _CAPITALISED = re.compile(r"(?<![.!?:]\s)(?<!^)(?<!\n)\b[A-ZÆØÅ][\wæøåÆØÅ-]+")
 _ACRONYM = re.compile(r"\b[A-ZÆØÅ]{2,}\b")
-_PLACE_PREPOSITION = re.compile(r"\b(?:i|på|ved|fra|in|at)\s+[A-ZÆØÅ][\wæøå-]+")
+# A sentence may open with the preposition: "Fra Nederland har vi hentet ideen …"
+_PLACE_PREPOSITION = re.compile(r"\b(?:[Ii]|[Pp]å|[Vv]ed|[Ff]ra|[Ii]n|[Aa]t)\s+[A-ZÆØÅ][\wæøå-]+")
 _ENUMERATION = re.compile(r"[^,\n]+,\s[^,\n]+(?:,\s[^,\n]+)*\s(?:og|eller|and|or)\s[^,\n]+")
 
 

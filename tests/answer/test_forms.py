@@ -39,6 +39,11 @@ CASES = [
     ("organisation", "Ordningen forvaltes av et statlig foretak.", "Hvilken etat?", False),
     ("place", "Protonterapi starter i Oslo og Bergen.", "Hvor starter protonterapi?", True),
     ("place", "Protonterapi starter snart.", "Hvor starter protonterapi?", False),
+    # the preposition opens the sentence
+    ("place", "Fra Nederland har vi hentet ideen.", "Fra hvilket land er ideen hentet?", True),
+    ("place", "I Danmark er screening innført.", "I hvilket land er screening innført?", True),
+    ("place", "Fra neste år er screening innført.", "Fra hvilket land?", False),
+    ("place", "I Danmark er screening innført.", "Er screening innført i Danmark?", False),
     ("list", "Følgende deltar:\n- Forskningsrådet\n- Kreftforeningen\n- KS", "Hvilke?", True),
     ("list", "Kreftforeningen, KS og Kreftregisteret deltar.", "Hvilke deltar?", True),
     ("list", "Kreftforeningen deltar.", "Hvilke deltar?", False),
