@@ -137,10 +137,12 @@ _TYPE_RULES: tuple[tuple[AnswerType, re.Pattern[str], str], ...] = (
         "count",
         re.compile(
             r"\b(hvor\s+mange|hvor\s+mye|hvor\s+stor(?:t|e)?|hvilket\s+antall|hvor\s+høyt|"
-            r"how\s+many|how\s+much|what\s+number\s+of|how\s+large|how\s+big)\b",
+            r"hva\s+(?:er|var|blir)\s+(?:\w+\s+){0,3}antall(?:et)?|"
+            r"how\s+many|how\s+much|what\s+number\s+of|how\s+large|how\s+big|"
+            r"what\s+(?:is|was|will\s+be)\s+the\s+(?:\w+\s+){0,2}number\s+of)\b",
             _I,
         ),
-        "a number or quantity",
+        "a number or quantity, also asked as 'hva er (prognosen for) antallet …'",
     ),
     (
         "list",

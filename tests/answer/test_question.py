@@ -20,6 +20,9 @@ TYPE_CASES = [
     ("How many patients are diagnosed each year?", "count"),
     ("How many regional health authorities are there?", "count"),
     ("What number of trials is planned?", "count"),
+    ("Hva er prognosen for antall kreftdiagnoser rundt 2040?", "count"),
+    ("Hva var antallet deltakere på møtet?", "count"),
+    ("What is the expected number of new cases in 2040?", "count"),
     # share / percent
     ("Hvor stor andel av pasientene er tilbake i jobb?", "share"),
     ("Hvilken andel av krefttilfellene kan forebygges?", "share"),
