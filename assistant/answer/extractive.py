@@ -13,7 +13,10 @@ sections: :mod:`assistant.ingest.evidence`) is scored by how well it *answers*:
   says (a number for "hvor mange", a name for "hvem", items for "hvilke"):
   :mod:`assistant.answer.forms`;
 - the unit's shape: a list or heading → content block fits a question for several
-  items or for names, and is otherwise only a long way of quoting one sentence.
+  items or for names, and is otherwise only a long way of quoting one sentence;
+- ``year``: the share of the years the question names ("i 2024", "innen 2030") that the
+  unit names. A year is a constraint on the answer, not a topic: of two sentences on the
+  same subject, the one about the asked year answers (:func:`year_share`).
 
 The weights live in :data:`WEIGHTS` with where they came from. The best units become
 verbatim quotes ``[n]``; a block is stated as one sentence ("Kreftforeningen: Ingrid
@@ -54,6 +57,10 @@ WEIGHTS: dict[str, float] = {
     "block_fit": 0.02,  # a list/heading block for a list, person or organisation question
     "block_other": 0.0,  # a block for any other question
     "rank": 0.01,  # 1/rank of the chunk it comes from (not tuned)
+    # a year the question names is in the unit; tuned on dev 2026-12-04 over 0 / 0.03 /
+    # 0.06 / 0.1: accuracy 0.819 / 0.823 / 0.826 / 0.823, citation correctness 0.865 /
+    # 0.866 / 0.859 / 0.852; 0.03 is the gain that costs no citation correctness
+    "year": 0.03,
     "margin": 0.05,  # quotes within this score of the best are cited too
 }
 _BLOCK_TYPES = frozenset({"list", "person", "organisation"})
@@ -168,6 +175,7 @@ class ExtractiveAnswerer:
                 dense = float(np.max(similarities))
                 reading = self.reading(u)
                 lexical = self.coverage(focus, reading.stems)
+                years = year_share(analysis.years, reading.text)
                 positions = [p for stem, p in reading.positions if stem in focus]
                 distance = form_distance(analysis.answer_type, reading.text, question, positions)
                 form = checkable and (
@@ -179,6 +187,7 @@ class ExtractiveAnswerer:
                     + WEIGHTS["form"] * form
                     + _shape_weight(unit, analysis)
                     + WEIGHTS["rank"] / hit.rank
+                    + WEIGHTS["year"] * years
                 )
                 out.append(
                     Candidate(
@@ -308,6 +317,17 @@ class ExtractiveAnswerer:
             end=end,
             score=round(score, 4),
         )
+
+
+def year_share(years: tuple[str, ...], text: str) -> float:
+    """Share of the question's years that the unit's text names as a year of its own.
+
+    "20301" and "2030-tallet" (the decade) do not name 2030; "2025–2035" names both ends.
+    """
+    if not years:
+        return 0.0
+    named = set(re.findall(r"(?<!\d)\d{4}(?!\d|-tall)", text))
+    return sum(y in named for y in years) / len(years)
 
 
 def _shape_weight(unit: EvidenceUnit, analysis: QuestionAnalysis) -> float:
