@@ -38,12 +38,19 @@ _ABOUT_VERBS = (
     # requests to explain are frames too ("Kan du forklare tiårsmål 10?")
     "forklar forklare fortell fortelle beskriv beskrive explain describe tell"
 )
+# The strategy's areas, by the words that name them: "målområde", "satsingsområde",
+# "innsatsområde", "hovedområde", "fokusområde" or a bare "område". Another compound of
+# "område" names something else ("fagområder" are disciplines, "ansvarsområder" duties):
+# it must not make a question ask which målområde.
+_AREA_WORD = r"\b(?:mål|satsings?|innsats|hoved|fokus)?områd\w*"
 _GOAL_QUESTION = re.compile(
     r"\b(hvilke[tn]?|which|what|under hva)\b.*"
-    r"(tiårsmål|\bmål\b|\bgoals?\b|områd|\bareas?\b)",
+    rf"(tiårsmål|\bmål\b|\bgoals?\b|{_AREA_WORD}|\bareas?\b)",
     re.IGNORECASE,
 )
-_AREA_QUESTION = re.compile(r"(områd\w*|\bfocus areas?|\btarget areas?|\bareas?\b)", re.IGNORECASE)
+_AREA_QUESTION = re.compile(
+    rf"({_AREA_WORD}|\bfocus areas?|\btarget areas?|\bareas?\b)", re.IGNORECASE
+)
 _TEN_YEAR = re.compile(r"tiårsmål|ten-year", re.IGNORECASE)
 # How one asks what a named goal is: "hva" / "what", or a request to explain or tell.
 # "Hvordan går det med tiårsmål 9?" and "Hvem står bak …?" ask something else.
@@ -55,6 +62,11 @@ _DEFINITION_FRAME = re.compile(
 _GOES_ABOUT = re.compile(r"\bgår\b.*\but på\b", re.IGNORECASE)  # "Hva går … ut på?"
 _GOAL_REF = re.compile(r"\b(tiårsmål|ten-year goal|goal)\s*(?:nr\.?\s*)?(\d{1,2})\b", re.IGNORECASE)
 _AREA_REF = re.compile(r"\b(målområde|focus area|area)\s*(?:nr\.?\s*)?(\d)\b", re.IGNORECASE)
+
+
+def asks_which_goal(question: str) -> bool:
+    """Does the question ask which goal or area (of the strategy's structure) something is in?"""
+    return bool(_GOAL_QUESTION.search(question))
 
 
 def goal_reference(question: str) -> tuple[str, int] | None:
@@ -176,7 +188,7 @@ class GoalLeads:
         (:meth:`holds_focus`); so must a målområde asked for without a goal.
         """
         goals = self.index.goals
-        asks = analysis.answer_type == "goal" or bool(_GOAL_QUESTION.search(question))
+        asks = analysis.answer_type == "goal" or asks_which_goal(question)
         ref = goal_reference(question) or (goal_reference(context) if asks else None)
         goal: Tiarsmal | None = None
         area: Malomrade | None = None
