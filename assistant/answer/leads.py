@@ -99,16 +99,28 @@ class GoalLeads:
         }
         self._frequency = Counter(s for stems in self._goal_stems.values() for s in stems)
         self._about = set(analyzer(_ABOUT_VERBS))
+        # a document's name ("Felles innsats mot kreft", the part of a title before " – ")
+        self._names = {
+            name.lower(): set(analyzer(name))
+            for d in documents.values()
+            if len(name := d.title.split(" – ")[0]) > 12
+        }
 
     def topic_stems(self, analysis: QuestionAnalysis) -> set[str]:
         """The question's topic as stems that tell goals apart.
 
         The focus without the words for the documents and their structure, without the
-        verbs of aboutness ("handler om", "dekker"), and without stems found in more
-        than half of the goals' sections ("kreft", "pasient"): those fit every goal.
+        verbs of aboutness ("handler om", "dekker"), without the words of a document's
+        name the question quotes ("… har Felles innsats mot kreft?" names the strategy,
+        not a topic), and without stems found in more than half of the goals' sections
+        ("kreft", "pasient"): those fit every goal.
         """
         words = [w for w in analysis.focus if not names_structure(w)]
         stems = set(self.analyzer(" ".join(words))) - self._about
+        text = analysis.text.lower()
+        for name, name_stems in self._names.items():
+            if name in text:
+                stems -= name_stems
         limit = len(self._goal_stems) / 2
         return {s for s in stems if self._frequency[s] <= limit}
 

@@ -164,3 +164,31 @@ def test_disciplines_and_duties_get_no_goal_lead(services: Services, question: s
     # tiårsmål the question had not asked about, a claim nothing in the question backs
     answer = services.answers.answer(question)
     assert not answer.answer.startswith(("Målområde", "Tiårsmål", "Strategien omtaler"))
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("Hvilke satsingsområder har Felles innsats mot kreft?", set()),
+        ("Hvilket tiårsmål i Felles innsats mot kreft handler om HPV?", {"hpv"}),
+        # the name must be quoted whole: "felles innsats" alone is a topic
+        (
+            "Hvilket tiårsmål krever felles innsats fra kommunene?",
+            {"krev", "fell", "innsat", "kommun"},
+        ),
+    ],
+)
+def test_a_document_name_in_the_question_is_not_its_topic(
+    services: Services, question: str, topic: set[str]
+) -> None:
+    leads = services.answers.extractive.leads
+    assert leads.topic_stems(analyse(question, "nb")) == topic
+
+
+def test_which_areas_the_strategy_has_gets_all_five_not_one(services: Services) -> None:
+    # the strategy's name once counted as the topic and led with the one målområde whose
+    # section holds "felles innsats"
+    answer = services.answers.answer("Hvilke satsingsområder har Felles innsats mot kreft?")
+    assert not answer.abstained
+    assert not answer.answer.startswith("Målområde")
+    assert "fem målområder" in answer.citations[0].quote
