@@ -14,9 +14,10 @@ sections: :mod:`assistant.ingest.evidence`) is scored by how well it *answers*:
   :mod:`assistant.answer.forms`;
 - the unit's shape: a list or heading → content block fits a question for several
   items or for names, and is otherwise only a long way of quoting one sentence;
-- ``year``: the share of the years the question names ("i 2024", "innen 2030") that the
-  unit names. A year is a constraint on the answer, not a topic: of two sentences on the
-  same subject, the one about the asked year answers (:func:`year_share`).
+- ``year``: the share of the years the question asks about ("i 2024", "innen 2030"; not
+  "2013-strategien", :func:`asked_years`) that the unit names. A year is a constraint on
+  the answer, not a topic: of two sentences on the same subject, the one about the asked
+  year answers (:func:`year_share`).
 
 The weights live in :data:`WEIGHTS` with where they came from. The best units become
 verbatim quotes ``[n]``; a block is stated as one sentence ("Kreftforeningen: Ingrid
@@ -160,6 +161,7 @@ class ExtractiveAnswerer:
         focus = self.focus_stems(analysis)
         lexical_weight = WEIGHTS["lexical"] if language == "nb" else 0.0
         checkable = analysis.answer_type in CHECKABLE
+        asked = asked_years(analysis.years, analysis.text)
         named = goal_reference(question)
         if named is not None and any(_in_named_goal(h, named) for h in hits):
             # "tiårsmål 2" is read from its own section, never from "målområde 2"
@@ -175,7 +177,7 @@ class ExtractiveAnswerer:
                 dense = float(np.max(similarities))
                 reading = self.reading(u)
                 lexical = self.coverage(focus, reading.stems)
-                years = year_share(analysis.years, reading.text)
+                years = year_share(asked, reading.text)
                 positions = [p for stem, p in reading.positions if stem in focus]
                 distance = form_distance(analysis.answer_type, reading.text, question, positions)
                 form = checkable and (
@@ -317,6 +319,15 @@ class ExtractiveAnswerer:
             end=end,
             score=round(score, 4),
         )
+
+
+def asked_years(years: tuple[str, ...], question: str) -> tuple[str, ...]:
+    """The years the question asks about as a time ("i 2040", "innen 2030").
+
+    A year joined to a word by a hyphen names a thing, not a time: "2013-strategien" is
+    the strategy of 2013, and a unit that mentions 2013 is no nearer an answer about it.
+    """
+    return tuple(y for y in years if re.search(rf"(?<!\d){y}(?!\d|-\w)", question))
 
 
 def year_share(years: tuple[str, ...], text: str) -> float:

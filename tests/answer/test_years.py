@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.extractive import year_share
+from assistant.answer.extractive import asked_years, year_share
 from assistant.launcher import Services
 
 
@@ -24,6 +24,23 @@ def test_year_share_counts_the_asked_years_the_unit_names(
     years: tuple[str, ...], text: str, share: float
 ) -> None:
     assert year_share(years, text) == share
+
+
+@pytest.mark.parametrize(
+    ("question", "years", "asked"),
+    [
+        ("Hvor mange nye krefttilfeller ventes i 2040?", ("2040",), ("2040",)),
+        ("Hva skal være nådd innen 2030?", ("2030",), ("2030",)),
+        # a year joined to a word names a thing: the strategy of 2013, the goals for 2030
+        ("Hvem ledet partnerskapet i 2013-strategien?", ("2013",), ()),
+        ("Hva er 2030-målene?", ("2030",), ()),
+        ("Hva sa 2013-strategien om året 2013?", ("2013",), ("2013",)),
+    ],
+)
+def test_only_a_year_asked_about_as_a_time_constrains_the_answer(
+    question: str, years: tuple[str, ...], asked: tuple[str, ...]
+) -> None:
+    assert asked_years(years, question) == asked
 
 
 def test_a_question_about_2040_is_answered_by_the_sentence_about_2040(
