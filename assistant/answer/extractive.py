@@ -58,7 +58,7 @@ WEIGHTS: dict[str, float] = {
     "block_fit": 0.02,  # a list/heading block for a list, person or organisation question
     "block_other": 0.0,  # a block for any other question
     "rank": 0.01,  # 1/rank of the chunk it comes from (not tuned)
-    # a year the question names is in the unit; tuned on dev 2026-12-04 over 0 / 0.03 /
+    # a year the question asks about is in the unit; tuned on dev 2026-12-04 over 0 / 0.03 /
     # 0.06 / 0.1: accuracy 0.819 / 0.823 / 0.826 / 0.823, citation correctness 0.865 /
     # 0.866 / 0.859 / 0.852; 0.03 is the gain that costs no citation correctness
     "year": 0.03,
