@@ -15,9 +15,9 @@ sections: :mod:`assistant.ingest.evidence`) is scored by how well it *answers*:
 - the unit's shape: a list or heading → content block fits a question for several
   items or for names, and is otherwise only a long way of quoting one sentence;
 - ``year``: the share of the years the question asks about ("i 2024", "innen 2030"; not
-  "2013-strategien", :func:`asked_years`) that the unit names. A year is a constraint on
-  the answer, not a topic: of two sentences on the same subject, the one about the asked
-  year answers (:func:`year_share`).
+  "2013-strategien": :func:`~assistant.answer.question.asked_years`) that the unit
+  names. A year is a constraint on the answer, not a topic: of two sentences on the same
+  subject, the one about the asked year answers (:func:`year_share`).
 
 The weights live in :data:`WEIGHTS` with where they came from. The best units become
 verbatim quotes ``[n]``; a block is stated as one sentence ("Kreftforeningen: Ingrid
@@ -42,7 +42,7 @@ from assistant.answer.candidate import Candidate as Candidate  # also its old ho
 from assistant.answer.forms import CHECKABLE, FAR, form_distance, has_answer_form
 from assistant.answer.leads import GoalLeads, goal_reference
 from assistant.answer.models import Citation, Language
-from assistant.answer.question import QuestionAnalysis, analyse
+from assistant.answer.question import QuestionAnalysis, analyse, asked_years
 from assistant.index.bm25 import NorwegianAnalyzer
 from assistant.index.store import LoadedIndex
 from assistant.ingest.evidence import EvidenceUnit, block_sentence
@@ -319,15 +319,6 @@ class ExtractiveAnswerer:
             end=end,
             score=round(score, 4),
         )
-
-
-def asked_years(years: tuple[str, ...], question: str) -> tuple[str, ...]:
-    """The years the question asks about as a time ("i 2040", "innen 2030").
-
-    A year joined to a word by a hyphen names a thing, not a time: "2013-strategien" is
-    the strategy of 2013, and a unit that mentions 2013 is no nearer an answer about it.
-    """
-    return tuple(y for y in years if re.search(rf"(?<!\d){y}(?!\d|-\w)", question))
 
 
 def year_share(years: tuple[str, ...], text: str) -> float:

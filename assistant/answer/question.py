@@ -12,7 +12,8 @@ questions. Each rule is one named pattern below with its reason, and
   most general ("hva er" is a definition only when nothing more specific is asked).
 - ``focus``: the content words (what the question is about): the words left when
   interrogatives, answer-type cues and function words are taken away.
-- constraints: ``years`` (four-digit years), ``entities`` (proper names: capitalised
+- constraints: ``years`` (four-digit years; :func:`asked_years` keeps those asked about as
+  a time, not "2013-strategien"), ``entities`` (proper names: capitalised
   words that do not start the sentence, and acronyms) and ``document_kind`` (the
   question names a kind of document: "pressemeldingen", "the press release").
 """
@@ -319,6 +320,15 @@ def answer_type(question: str) -> AnswerType:
 def question_years(question: str) -> tuple[str, ...]:
     """Four-digit years named in the question ("2013", both ends of "2025–2035")."""
     return tuple(dict.fromkeys(_YEAR.findall(question)))
+
+
+def asked_years(years: tuple[str, ...], question: str) -> tuple[str, ...]:
+    """The years the question asks about as a time ("i 2040", "innen 2030").
+
+    A year joined to a word by a hyphen names a thing, not a time: "2013-strategien" is
+    the strategy of 2013, and a unit that mentions 2013 is no nearer an answer about it.
+    """
+    return tuple(y for y in years if re.search(rf"(?<!\d){y}(?!\d|-\w)", question))
 
 
 def question_entities(question: str) -> tuple[str, ...]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.extractive import asked_years, year_share
+from assistant.answer.extractive import year_share
+from assistant.answer.question import asked_years
 from assistant.launcher import Services
 
 
