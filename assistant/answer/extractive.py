@@ -139,9 +139,12 @@ class ExtractiveAnswerer:
         return self.idf_table.get(stem, self.unknown_idf)
 
     def focus_stems(self, analysis: QuestionAnalysis) -> set[str]:
-        """The focus as stems the corpus knows (an unknown word can be covered by nothing)."""
+        """The focus as stems the corpus knows (an unknown word can be covered by nothing),
+        without the words of a document's name the question quotes
+        (:class:`~assistant.answer.names.DocumentNames`)."""
         stems = set(self.analyzer(" ".join(analysis.focus)))
-        return {s for s in stems if s in self.idf_table}
+        known = {s for s in stems if s in self.idf_table}
+        return self.leads.names.without_names(known, analysis.text)
 
     def coverage(self, focus: set[str], stems: set[str]) -> float:
         """IDF-weighted share of ``focus`` found in ``stems``."""

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from assistant.answer.models import Citation, Language
+from assistant.answer.names import DocumentNames
 from assistant.answer.question import QuestionAnalysis, names_structure
 from assistant.index.store import LoadedIndex
 from assistant.ingest.goals import Malomrade, Tiarsmal
@@ -99,12 +100,7 @@ class GoalLeads:
         }
         self._frequency = Counter(s for stems in self._goal_stems.values() for s in stems)
         self._about = set(analyzer(_ABOUT_VERBS))
-        # a document's name ("Felles innsats mot kreft", the part of a title before " – ")
-        self._names = {
-            name.lower(): set(analyzer(name))
-            for d in documents.values()
-            if len(name := d.title.split(" – ")[0]) > 12
-        }
+        self.names = DocumentNames((d.title for d in documents.values()), analyzer)
 
     def topic_stems(self, analysis: QuestionAnalysis) -> set[str]:
         """The question's topic as stems that tell goals apart.
@@ -117,10 +113,7 @@ class GoalLeads:
         """
         words = [w for w in analysis.focus if not names_structure(w)]
         stems = set(self.analyzer(" ".join(words))) - self._about
-        text = analysis.text.lower()
-        for name, name_stems in self._names.items():
-            if name in text:
-                stems -= name_stems
+        stems -= self.names.quoted_stems(analysis.text)
         limit = len(self._goal_stems) / 2
         return {s for s in stems if self._frequency[s] <= limit}
 
