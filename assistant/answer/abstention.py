@@ -173,8 +173,9 @@ def unknown_terms(
 ) -> list[str]:
     """Content stems of a Norwegian question the corpus never uses.
 
-    Inflections ("screeningen") and compounds of known words ("satsingsområde" =
-    "satsing" + "område") are known. English words are naturally absent from a
+    Inflections ("screeningen", and an adjective's neuter or plural ending the stemmer
+    leaves: "psykososialt", :func:`_inflection_of_known`) and compounds of known words
+    ("satsingsområde" = "satsing" + "område") are known. English words are naturally absent from a
     Norwegian corpus, so an English question has no unknown terms.
     """
     if language != "nb":
@@ -185,8 +186,24 @@ def unknown_terms(
             continue
         if stem in prefixes or _compound_of_known(stem, words, stem_vocabulary):
             continue
+        if _inflection_of_known(stem, words, stem_vocabulary):
+            continue
         unknown.append(stem)
     return unknown
+
+
+# Bokmål adjectives take -t (neuter: "et psykososialt tilbud") and -e (plural and definite:
+# "psykososiale"); the Norwegian Snowball stemmer keeps both, so "psykososialt" is not a
+# prefix of the corpus's "psykososial". A base of at least four letters.
+_ADJECTIVE_ENDINGS = ("t", "e")
+
+
+def _inflection_of_known(stem: str, words: set[str], stems: set[str] | dict[str, Any]) -> bool:
+    for ending in _ADJECTIVE_ENDINGS:
+        base = stem[: -len(ending)]
+        if stem.endswith(ending) and len(base) >= 4 and (base in words or base in stems):
+            return True
+    return False
 
 
 def _compound_of_known(stem: str, words: set[str], stems: set[str] | dict[str, Any]) -> bool:

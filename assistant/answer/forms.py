@@ -61,6 +61,10 @@ _ACRONYM = re.compile(r"\b[A-ZÆØÅ]{2,}\b")
 # A sentence may open with the preposition: "Fra Nederland har vi hentet ideen …"
 _PLACE_PREPOSITION = re.compile(r"\b(?:[Ii]|[Pp]å|[Vv]ed|[Ff]ra|[Ii]n|[Aa]t)\s+[A-ZÆØÅ][\wæøå-]+")
 _ENUMERATION = re.compile(r"[^,\n]+,\s[^,\n]+(?:,\s[^,\n]+)*\s(?:og|eller|and|or)\s[^,\n]+")
+# An open enumeration has no "og" before its last item: "kontakt med sosionom, prest,
+# psykolog, kreftsykepleier med flere". Three or more items of one to three words each,
+# so a sentence with two commas between clauses is not one.
+_OPEN_ENUMERATION = re.compile(r"(?:\b[\w-]+(?:\s[\w-]+){0,2},\s){2,}[\w-]+")
 
 
 def _without(text: str, question: str, pattern: re.Pattern[str]) -> list[str]:
@@ -112,9 +116,11 @@ def has_place(text: str, question: str) -> bool:
 
 
 def has_list(text: str, question: str) -> bool:
-    """Several items: list lines, or an enumeration "a, b og c"."""
+    """Several items: list lines, an enumeration "a, b og c", or an open one "a, b, c"."""
     lines = [line for line in text.split("\n") if line.strip()]
-    return len(lines) >= 3 or bool(_ENUMERATION.search(text))
+    return (
+        len(lines) >= 3 or bool(_ENUMERATION.search(text)) or bool(_OPEN_ENUMERATION.search(text))
+    )
 
 
 def _any(text: str, question: str) -> bool:

@@ -107,6 +107,22 @@ def test_unknown_terms_are_norwegian_only_and_accept_compounds() -> None:
     assert unknown_terms(stems, WORDS, PREFIXES, vocabulary, "en") == []
 
 
+@pytest.mark.parametrize(
+    ("stem", "known"),
+    [
+        ("psykososialt", True),  # neuter of "psykososial"
+        ("psykososiale", True),  # plural and definite
+        ("psykososialest", False),  # no such ending
+        ("tamoksift", False),  # the base is not a corpus word either
+        ("sost", False),  # a base under four letters proves nothing
+    ],
+)
+def test_an_adjective_ending_on_a_corpus_word_is_known(stem: str, known: bool) -> None:
+    words = {"psykososial", "sos"}
+    prefixes = {w[:i] for w in words for i in range(4, len(w) + 1)}
+    assert (unknown_terms([stem], words, prefixes, set(), "nb") == []) is known
+
+
 def test_unknown_terms_depend_only_on_the_corpus_given() -> None:
     # regression: a module-level cache keyed by id() let a new corpus inherit an old one's
     other_words = {"tamoksifen"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer.forms import FAR, form_distance, has_answer_form
+from assistant.launcher import Services
 
 CASES = [
     # (type, passage, question, holds an answer)
@@ -47,6 +48,15 @@ CASES = [
     ("list", "Følgende deltar:\n- Forskningsrådet\n- Kreftforeningen\n- KS", "Hvilke?", True),
     ("list", "Kreftforeningen, KS og Kreftregisteret deltar.", "Hvilke deltar?", True),
     ("list", "Kreftforeningen deltar.", "Hvilke deltar?", False),
+    # an open enumeration: three or more short items, no "og" before the last
+    ("list", "kontakt med sosionom, prest, psykolog, kreftsykepleier med flere.", "Hvilke?", True),
+    # two commas between clauses do not make a list
+    (
+        "list",
+        "I dag, slik strategien beskriver det, får de fleste pasientene god oppfølging.",
+        "Hvilke?",
+        False,
+    ),
     ("definition", "Et pakkeforløp er et standardisert forløp.", "Hva er et pakkeforløp?", True),
     ("goal", "Tiårsmål 2 Eliminere livmorhalskreft", "Hvilket tiårsmål?", True),
 ]
@@ -69,3 +79,14 @@ def test_form_distance_is_about_the_focus(passage: str, focus_word: str, near: b
     distance = form_distance("count", passage, "Hvor mange?", [position])
     assert (distance < 10) is near
     assert form_distance("count", passage, "Hvor mange?", []) == FAR
+
+
+def test_an_open_enumeration_answers_a_which_question(services: Services) -> None:
+    # "sosionom, prest, psykolog, kreftsykepleier med flere" was not a list, and
+    # "psykososialt" counted as a word the documents never use: the question was refused
+    answer = services.answers.answer(
+        "Hvilke fagfolk skal pasienter kunne snakke med i et tverrfaglig psykososialt "
+        "tilbud på sykehuset?"
+    )
+    assert not answer.abstained
+    assert "sosionom, prest" in answer.answer
