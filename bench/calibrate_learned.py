@@ -76,6 +76,7 @@ def main() -> None:
     reader = services.answers.learned
     if reader is None:
         raise SystemExit(f"no learned reader: {services.answers.learned_notice}")
+    reader.exhaustive = True  # the fit needs every question's true best logit
     qs = load_question_set(Path(args.set))
     dev_items = qs.split("dev")
     best_weight, best_found = 0.0, -1.0

@@ -185,20 +185,15 @@ class AnswerService:
 
         analysis = self._analyse(asked, standalone, language)
         learned: dict[str, float] = {}
-        rerank = self._reranker(asked, learned) if self.learned is not None else None
+        model = self.learned
+        eager = model is not None and not model.reads_lazily
+        rerank = self._reranker(asked, learned) if eager else None
         composition = self.extractive.compose(
             asked, vectors, hits, language, standalone, analysis, rerank
         )
         signals = self._features(analysis, standalone, composition)
         probability = self.abstention.probability(signals)
         threshold = self.threshold
-        if self.learned is not None and "learned" in learned:
-            learned["reader_probability"] = round(probability, 4)
-            probability = self.learned.calibration.probability(
-                probability, learned["learned"], language == "en"
-            )
-            if self.settings.abstain_threshold is None:  # a threshold set by hand wins
-                threshold = self.learned.calibration.threshold
         words = self.extractive.words
         scope = (
             unknown_year(analysis, words)
@@ -208,6 +203,29 @@ class AnswerService:
         )
         # "Hva er målområde 3?": the goal registry's lead is the whole answer
         registry = scope is None and self.extractive.leads.defines(asked, analysis)
+        if model is not None:
+            calibration, english = model.calibration, language == "en"
+            # a threshold set by hand wins over the calibration's
+            hand = self.settings.abstain_threshold
+            learned_threshold = calibration.threshold if hand is None else self.threshold
+            if not eager and scope is None and hits and not registry:
+                # the model is read only where its logit decides, and only as far as it must
+                reader_probability = probability
+                read = model.read(
+                    self.index,
+                    asked,
+                    composition.candidates,
+                    lambda logit: (
+                        calibration.probability(reader_probability, round(logit, 4), english)
+                        >= learned_threshold
+                    ),
+                )
+                if read is not None:
+                    learned["learned"], learned["learned_units"] = round(read[0], 4), read[1]
+            if "learned" in learned:
+                learned["reader_probability"] = round(probability, 4)
+                probability = calibration.probability(probability, learned["learned"], english)
+                threshold = learned_threshold
         notice = None
         faithfulness: float | None = None
         generated: dict[str, float] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -98,3 +99,64 @@ def test_a_set_abstention_threshold_applies_with_the_learned_reader(services: Se
     strict = _service(services, STUDENT, abstain_threshold=1.0)
     assert strict.learned is not None
     assert strict.answer(HPV).abstained
+
+
+@pytest.mark.parametrize(
+    ("logits", "expected"),
+    [
+        # the first unit already answers: the other three are not read
+        ([2.0, 5.0, -1.0, 0.0], (2.0, 1)),
+        # the third is the first that answers: the fourth is not read
+        ([-1.0, -2.0, 0.5, 9.0], (0.5, 3)),
+        # none answers: all four read, the best of them is the logit
+        ([-3.0, -0.5, -2.0, -1.0], (-0.5, 4)),
+        # a fifth candidate is never read
+        ([-3.0, -3.0, -3.0, -3.0, 7.0], (-3.0, 4)),
+        ([], None),
+    ],
+)
+def test_the_model_is_read_one_unit_at_a_time_until_the_answer_is_decided(
+    monkeypatch: pytest.MonkeyPatch, logits: list[float], expected: tuple[float, int] | None
+) -> None:
+    import assistant.answer.learned as learned_module
+
+    monkeypatch.setattr(learned_module, "passage_text", lambda index, evidence: str(evidence))
+    reader = learned_module.LearnedReader(Path("x"), {}, None, None)
+    asked: list[list[str]] = []
+
+    def scores(question: str, passages: list[str]) -> list[float]:
+        asked.append(passages)
+        return [logits[int(p)] for p in passages]
+
+    monkeypatch.setattr(reader, "scores", scores)
+    candidates = [SimpleNamespace(evidence=i) for i in range(len(logits))]
+    assert reader.read(None, "q", candidates, lambda logit: logit >= 0) == expected  # type: ignore[arg-type]
+    assert len(asked) == (expected[1] if expected else 0)
+    assert all(len(p) == 1 for p in asked)
+
+
+LAZY_QUESTIONS = [
+    HPV,
+    "Hvem har ansvaret for å følge opp kreftstrategien?",
+    "Hva sier strategien om hvor mye tobakksavgiften skal øke?",
+    "Hvor mange pasienter fikk protonterapi i Bergen i fjor?",
+    "What does the strategy say about cancer screening for bowel cancer?",
+    "Hvilke tiltak foreslås for rehabilitering etter kreft?",
+]
+
+
+def test_reading_the_model_lazily_decides_as_reading_every_unit(services: Services) -> None:
+    lazy = _service(services, STUDENT)
+    exhaustive = _service(services, STUDENT)
+    assert lazy.learned is not None
+    assert exhaustive.learned is not None
+    assert lazy.learned.reads_lazily
+    exhaustive.learned.exhaustive = True
+    read_lazily = read_all = 0
+    for question in LAZY_QUESTIONS:
+        a, b = lazy.answer(question), exhaustive.answer(question)
+        assert (a.abstained, a.answer) == (b.abstained, b.answer), question
+        read_lazily += int((a.signals or {}).get("learned_units", 0))
+        read_all += 4 * ("learned" in (b.signals or {}))
+    assert read_lazily < read_all
+    assert lazy.answer(HPV).signals["learned_units"] == 1  # type: ignore[index]
