@@ -148,6 +148,12 @@ class AnswerSettings(BaseModel):
         "(`models/reader-small`, served by default) or the 12-layer model it learned from "
         "(`models/reader`).",
     )
+    reader_score_cache: int = Field(
+        4096,
+        ge=0,
+        description="(question, passage) logits of the learned reader kept, so a repeated "
+        "question is not read again; 0 keeps none (benchmarks of fresh questions).",
+    )
     reader_precision: TorchPrecision = Field(
         "auto",
         description="Precision the learned reader computes in: 'auto' is bfloat16 where the "

@@ -43,13 +43,15 @@ def main() -> None:
     parser.add_argument(
         "--query-cache",
         action="store_true",
-        help="Keep the query-vector cache on (off by default: the rounds repeat the questions, "
-        "so with it every round after the first would skip the model).",
+        help="Keep the query-vector cache and the learned reader's score cache on (off by "
+        "default: the rounds repeat the questions, so with them every round after the first "
+        "would skip the models).",
     )
     args = parser.parse_args()
     settings = get_settings().model_copy(deep=True)
     if not args.query_cache:
         settings.embedding.query_cache_size = 0
+        settings.answer.reader_score_cache = 0
 
     began = time.perf_counter()
     if settings.answer.reader == "learned":

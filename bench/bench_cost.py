@@ -1,7 +1,8 @@
 """What an answer costs: core-milliseconds per answer, by stage, with the learned reader on
 and off; then the HTTP API under 8 clients, from the server process's own CPU time.
 
-In-process (query-vector cache off, so every question is embedded): each stage's
+In-process (query-vector cache and the learned reader's score cache off, so every question
+is embedded and read): each stage's
 functions are wrapped to add the *process* CPU time (``time.process_time``: every thread,
 OpenMP's included) they take, so a figure is core-ms, not wall ms:
 
@@ -69,6 +70,7 @@ class StageClock:
 def in_process(reader: str, questions: list[str]) -> dict[str, float]:
     settings = get_settings().model_copy(deep=True)
     settings.embedding.query_cache_size = 0
+    settings.answer.reader_score_cache = 0
     settings.answer.reader = reader  # type: ignore[assignment]
     services = load_services(settings)
     answers = services.answers
@@ -108,6 +110,7 @@ def over_http(reader: str, questions: list[str], clients: int, seconds: float) -
     env = {
         **os.environ,
         "ASSISTANT_EMBEDDING__QUERY_CACHE_SIZE": "0",
+        "ASSISTANT_ANSWER__READER_SCORE_CACHE": "0",
         "ASSISTANT_SERVER__OPEN_ACCESS": "true",
         "ASSISTANT_SERVER__RATE_LIMIT_PER_MINUTE": "100000000",
         "ASSISTANT_SERVER__CHAT": "false",

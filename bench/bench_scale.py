@@ -349,6 +349,7 @@ def answer_rows(args: argparse.Namespace) -> None:
 
     settings = get_settings().model_copy(deep=True)
     settings.embedding.query_cache_size = 0
+    settings.answer.reader_score_cache = 0
     settings.answer.reader = args.reader
     embedder = build_embedder(settings.embedding)
     real = load_index(settings.index.dir, embedder.embedder_id)

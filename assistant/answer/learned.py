@@ -46,8 +46,6 @@ SERVED_TOKENS = 96
 366 against 551 core-ms for the model; 64 tokens refused 7.5 % (the 12-layer teacher,
 2026-12-02; the student 2026-12-03: 64 tokens refused 11.0 % at 8 units, 14.4 % at 4).
 ``python bench/curve_learned.py``."""
-SCORE_CACHE = 4096
-"""(question, passage) logits kept: a repeated question is not read again."""
 
 
 def passage_text(index: LoadedIndex, evidence: int) -> str:
@@ -109,8 +107,11 @@ class LearnedReader:
         model: Any,
         encoder: Any,
         precision: TorchPrecision = "auto",
+        cache_size: int = 4096,
     ):
         self.folder = folder
+        self.cache_size = cache_size
+        """(question, passage) logits kept (``answer.reader_score_cache``)."""
         self.precision = precision
         self.manifest = manifest
         self.model = model
@@ -161,7 +162,7 @@ class LearnedReader:
             for p in passages:
                 self._seen[(question, p)] = known[p]
                 self._seen.move_to_end((question, p))
-            while len(self._seen) > SCORE_CACHE:
+            while len(self._seen) > self.cache_size:
                 self._seen.popitem(last=False)
         return [known[p] for p in passages]
 
@@ -233,7 +234,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 
 
 def load_learned_reader(
-    folder: Path, precision: TorchPrecision = "auto"
+    folder: Path, precision: TorchPrecision = "auto", cache_size: int = 4096
 ) -> tuple[LearnedReader | None, str | None]:
     """The reader model in ``folder``, or None and the reason it cannot be used;
     ``precision``: :mod:`assistant.components.precision`."""
@@ -255,4 +256,4 @@ def load_learned_reader(
         return None, f"the learned reader needs torch and tokenizers ({exc})"
     encoder.max_length = min(encoder.max_length, SERVED_TOKENS)
     hold_linear_weights(model, precision)
-    return LearnedReader(folder, manifest, model, encoder, precision), None
+    return LearnedReader(folder, manifest, model, encoder, precision, cache_size), None

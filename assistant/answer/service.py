@@ -105,7 +105,7 @@ class AnswerService:
         self.learned_notice: str | None = None
         if settings.reader == "learned":
             self.learned, self.learned_notice = load_learned_reader(
-                settings.reader_dir, settings.reader_precision
+                settings.reader_dir, settings.reader_precision, settings.reader_score_cache
             )
             if self.learned is not None and self.learned.trained_on != corpus_hash(index):
                 self.learned_notice = (
