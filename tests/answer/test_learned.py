@@ -102,21 +102,25 @@ def test_a_set_abstention_threshold_applies_with_the_learned_reader(services: Se
 
 
 @pytest.mark.parametrize(
-    ("logits", "expected"),
+    ("logits", "expected", "passes"),
     [
         # the first unit already answers: the other three are not read
-        ([2.0, 5.0, -1.0, 0.0], (2.0, 1)),
-        # the third is the first that answers: the fourth is not read
-        ([-1.0, -2.0, 0.5, 9.0], (0.5, 3)),
-        # none answers: all four read, the best of them is the logit
-        ([-3.0, -0.5, -2.0, -1.0], (-0.5, 4)),
+        ([2.0, 5.0, -1.0, 0.0], (2.0, 1), [1]),
+        # the first does not: the other three in one batch, the best of all is the logit
+        ([-1.0, -2.0, 0.5, 9.0], (9.0, 4), [1, 3]),
+        ([-3.0, -0.5, -2.0, -1.0], (-0.5, 4), [1, 3]),
         # a fifth candidate is never read
-        ([-3.0, -3.0, -3.0, -3.0, 7.0], (-3.0, 4)),
-        ([], None),
+        ([-3.0, -3.0, -3.0, -3.0, 7.0], (-3.0, 4), [1, 3]),
+        ([-1.0, 0.5], (0.5, 2), [1, 1]),
+        ([-1.0], (-1.0, 1), [1]),
+        ([], None, []),
     ],
 )
-def test_the_model_is_read_one_unit_at_a_time_until_the_answer_is_decided(
-    monkeypatch: pytest.MonkeyPatch, logits: list[float], expected: tuple[float, int] | None
+def test_the_model_reads_the_other_units_only_when_the_first_does_not_answer(
+    monkeypatch: pytest.MonkeyPatch,
+    logits: list[float],
+    expected: tuple[float, int] | None,
+    passes: list[int],
 ) -> None:
     import assistant.answer.learned as learned_module
 
@@ -131,8 +135,7 @@ def test_the_model_is_read_one_unit_at_a_time_until_the_answer_is_decided(
     monkeypatch.setattr(reader, "scores", scores)
     candidates = [SimpleNamespace(evidence=i) for i in range(len(logits))]
     assert reader.read(None, "q", candidates, lambda logit: logit >= 0) == expected  # type: ignore[arg-type]
-    assert len(asked) == (expected[1] if expected else 0)
-    assert all(len(p) == 1 for p in asked)
+    assert [len(p) for p in asked] == passes
 
 
 LAZY_QUESTIONS = [
