@@ -44,6 +44,7 @@ from assistant.answer.replies import (
     help_text,
     out_of_scope_text,
 )
+from assistant.answer.roles import unnamed_organisation
 from assistant.answer.scope import CorpusLexicon, ScopeDecision, ScopeGuard, ScopeModel
 from assistant.answer.utterance import MessageForm, looks_like_question
 from assistant.components.llm import ChatModel
@@ -199,6 +200,7 @@ class AnswerService:
             unknown_year(analysis, words)
             or unknown_entity(analysis, words, self.extractive.word_prefixes)
             or self._unknown_goal(asked)
+            or unnamed_organisation(analysis, (c.quote for c in composition.citations))
             or ("no goal's section holds the question's focus" if composition.no_goal else None)
         )
         # "Hva er målområde 3?": the goal registry's lead is the whole answer
