@@ -235,6 +235,11 @@ class GoalLeads:
         """When the best two quotes sit under one tiårsmål whose section holds the
         question's topic, say which (orients the reader).
 
+        The sentence says where the quotes are from, which their place in the strategy
+        proves, not that the strategy answers the question ("Strategien omtaler dette
+        under …", as it said until 2026-12-06, opened answers to questions one step
+        beyond the text: "Hvem er direktør i Siva?" under the catapult's goal).
+
         Norwegian questions only: for an English one the claim cannot be checked
         word by word, and the lead is not needed to answer it.
         """
@@ -247,7 +252,7 @@ class GoalLeads:
         if goal is None or not self.holds_focus(goal, analysis, candidates):
             return None
         citation = self._heading_citation(goal.document_id, goal.start, goal.end)
-        return f"Strategien omtaler dette under Tiårsmål {goal.number} – {goal.title}.", citation
+        return f"Sitatene er fra omtalen av Tiårsmål {goal.number} – {goal.title}.", citation
 
     def _heading_citation(self, document_id: str, start: int, end: int) -> Citation:
         doc = self.index.documents[document_id]

@@ -192,3 +192,19 @@ def test_which_areas_the_strategy_has_gets_all_five_not_one(services: Services) 
     assert not answer.abstained
     assert not answer.answer.startswith("Målområde")
     assert "fem målområder" in answer.citations[0].quote
+
+
+def test_the_location_lead_says_where_the_quotes_are_not_that_the_question_is_covered(
+    services: Services,
+) -> None:
+    # not a which-goal question: the lead only places the quotes, both under one goal
+    answer = services.answers.answer("Hvor mange dør i Norge hvert år på grunn av røyking?")
+    assert not answer.abstained
+    assert answer.answer.startswith("Sitatene er fra omtalen av Tiårsmål 1 – ")
+    assert "omtaler dette" not in answer.answer
+    goal = services.index.goals.goal(1)
+    assert goal is not None
+    lead, first_quote = answer.citations[0], answer.citations[1]
+    assert lead.start == goal.start  # the lead cites the goal's own heading
+    assert goal.start <= first_quote.start < goal.end  # and the quote sits in its section
+    assert "5000 dødsfall" in answer.answer
