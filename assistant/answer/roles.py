@@ -7,13 +7,15 @@ OUS …") answers a different question: the relation is stated where the person 
 organisation are named together, so when none of the answer's quotes names the
 organisation, the documents do not answer it. The quotes alone, not the headings above
 them: a press release's heading names the organisation it is about, not the office a
-person in it holds. The frame is
-Norwegian: a role word (a noun of office or a verb of leading or representing) with the
-organisation's name right after it ("leder i/for/av/ved X", "representerer X") or before
-it in the genitive ("SINTEFs representant"). The organisation is one of the names the
-question analysis found (:attr:`QuestionAnalysis.entities`); English questions are left
-alone, since their names are often translations ("Cancer Society") no Norwegian quote
-holds. Cases: ``tests/answer/test_roles.py``.
+person in it holds.
+
+The frame is Norwegian: a role word (a noun of office or a verb of leading or
+representing) with the organisation's name right after it ("leder i/for/av/ved X",
+"representerer X") or before it in the genitive ("SINTEFs representant"). The
+organisation is one of the names the question analysis found
+(:attr:`QuestionAnalysis.entities`); English questions are left alone, since their names
+are often translations ("Cancer Society") no Norwegian quote holds. Cases:
+``tests/answer/test_roles.py``.
 """
 
 from __future__ import annotations
