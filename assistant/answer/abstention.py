@@ -38,6 +38,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from importlib import resources
 from typing import Any
@@ -90,6 +91,13 @@ def load_model() -> AbstentionModel:
 
 def _tokens(name: str) -> list[str]:
     return [t.lower() for t in re.findall(r"\w+", name) if len(t) >= 3 or t.isupper()]
+
+
+def words_and_prefixes(texts: Iterable[str]) -> tuple[set[str], set[str]]:
+    """The lower-case words of ``texts`` and their prefixes of four letters or more:
+    what :func:`mentions` reads a text by."""
+    words = {w.lower() for text in texts for w in re.findall(r"\w+", text)}
+    return words, {w[:i] for w in words for i in range(4, len(w) + 1)}
 
 
 def mentions(name: str, words: set[str], prefixes: set[str]) -> bool:

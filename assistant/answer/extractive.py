@@ -38,6 +38,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from assistant.answer.abstention import words_and_prefixes
 from assistant.answer.candidate import Candidate as Candidate  # also its old home
 from assistant.answer.forms import CHECKABLE, FAR, form_distance, has_answer_form
 from assistant.answer.leads import GoalLeads, goal_reference
@@ -111,13 +112,12 @@ class ExtractiveAnswerer:
         for (document_id, start, end), count in spans.items():
             for stem in set(self.analyzer(index.documents[document_id].text[start:end])):
                 df[stem] = df.get(stem, 0) + count
-        self.words: set[str] = set()
-        for document in index.documents.values():
-            self.words.update(w.lower() for w in re.findall(r"\w+", document.text))
+        self.words, self.word_prefixes = words_and_prefixes(
+            d.text for d in index.documents.values()
+        )
         total = max(spans.total(), 1)
         self.idf_table = {stem: math.log(1 + total / n) for stem, n in df.items()}
         self.unknown_idf = math.log(1 + total)
-        self.word_prefixes = {w[:i] for w in self.words for i in range(4, len(w) + 1)}
         self.leads = GoalLeads(index, self.analyzer)
 
     def reading(self, u: int) -> UnitReading:

@@ -23,13 +23,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from assistant.answer.abstention import mentions
+from assistant.answer.abstention import mentions, words_and_prefixes
 from assistant.answer.question import QuestionAnalysis
 
 # Nouns of office and verbs of leading or representing, as whole words ("toppledermøtet"
 # holds "leder" but is a meeting).
 _ROLE = (
-    r"\b(?:leder|lederen|ledet|leder[e]?s|nestleder\w*|styreleder\w*|direktør\w*|sjef\w*|"
+    r"\b(?:leder(?:en|es|s)?|ledet|nestleder\w*|styreleder\w*|direktør\w*|sjef\w*|"
     r"generalsekretær\w*|representant\w*|representerer|representerte|koordinator\w*)\b"
 )
 _PREPOSITION = r"(?:i|for|av|ved|på|hos)"
@@ -55,8 +55,6 @@ def unnamed_organisation(analysis: QuestionAnalysis, evidence: Iterable[str]) ->
     name = role_organisation(analysis)
     if name is None:
         return None
-    words = {w.lower() for text in evidence for w in re.findall(r"\w+", text)}
-    prefixes = {w[:i] for w in words for i in range(4, len(w) + 1)}
-    if mentions(name, words, prefixes):
+    if mentions(name, *words_and_prefixes(evidence)):
         return None
     return f"no quote names {name}, whose role the question asks about"

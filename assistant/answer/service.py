@@ -26,6 +26,7 @@ from assistant.answer.abstention import (
     unknown_entity,
     unknown_terms,
     unknown_year,
+    words_and_prefixes,
 )
 from assistant.answer.candidate import Candidate
 from assistant.answer.conversation import resolve
@@ -456,8 +457,7 @@ class AnswerService:
         for c in composition.citations:
             doc = self.index.documents[c.document_id]
             cited += f"\n{doc.title} {doc.meta.date or ''}"
-        evidence_words = {w.lower() for w in re.findall(r"\w+", cited)}
-        evidence_prefixes = {w[:i] for w in evidence_words for i in range(4, len(w) + 1)}
+        evidence_words, evidence_prefixes = words_and_prefixes([cited])
         focus = reader.focus_stems(analysis)
         cited_stems = set(reader.analyzer(cited))
         key = max(sorted(focus), key=reader.idf, default="")
