@@ -30,6 +30,7 @@ from assistant.answer.abstention import (
 )
 from assistant.answer.candidate import Candidate
 from assistant.answer.conversation import resolve
+from assistant.answer.dated import DocumentDates
 from assistant.answer.extractive import Composition, ExtractiveAnswerer
 from assistant.answer.forms import CHECKABLE, FAR
 from assistant.answer.judge import AnswerabilityJudge
@@ -95,6 +96,7 @@ class AnswerService:
         self.chat_model = chat_model
         self.max_question_chars = max_question_chars
         self.extractive = ExtractiveAnswerer(index, settings.max_citations)
+        self.dated = DocumentDates(index.documents.values())
         self.abstention = abstention or load_model()
         reader = self.extractive
         lexicon = CorpusLexicon(
@@ -416,24 +418,31 @@ class AnswerService:
     ) -> list[ScoredChunk]:
         """The chunks answering draws on (``retrieval.top_k`` by default).
 
-        A goal named by number brings its own chunks first.
+        A goal named by number brings its own chunks first; so does a document named by
+        its date (`DocumentDates`).
 
         The ranking depends on the language (see `HybridRetriever.search`).
         """
         k = k or self.retriever.settings.top_k
         ref = goal_reference(query)
-        if ref is None:
+        documents = self.dated.named(query) if ref is None else []
+        if ref is None and not documents:
             return self.retriever.search(
                 query, k=k, filters=filters, query_vector=query_vector, language=language
             )
-        kind, number = ref
         ranked = self.retriever.search(
             query, k=max(40, k), filters=filters, query_vector=query_vector, language=language
         )
-        attr = "tiarsmal" if kind == "tiarsmal" else "malomrade"
-        named = [h for h in ranked if getattr(h.chunk, attr) == number]
-        rest = [h for h in ranked if getattr(h.chunk, attr) != number]
-        ordered = (named[:3] + rest)[:k]
+        if ref is not None:  # the goal's best three, then other sections' chunks
+            kind, number = ref
+            attr = "tiarsmal" if kind == "tiarsmal" else "malomrade"
+            named = [h for h in ranked if getattr(h.chunk, attr) == number]
+            rest = [h for h in ranked if getattr(h.chunk, attr) != number]
+            ordered = (named[:3] + rest)[:k]
+        else:  # the document's best three, then the rest as ranked
+            first = [h for h in ranked if h.chunk.document_id in documents][:3]
+            chosen = {h.chunk.id for h in first}
+            ordered = (first + [h for h in ranked if h.chunk.id not in chosen])[:k]
         for rank, hit in enumerate(ordered, start=1):
             hit.rank = rank
         return ordered

@@ -1,0 +1,111 @@
+"""A document named by its date: its chunks come first, as a goal's do when named by number.
+
+"Hvem ga innspill til pressemeldingen fra 2013?", "Hvilket jubileum markerte Kreftforeningen
+da 2013-strategien ble lansert?", "toppledermøtet i desember 2025", "Norway's 2013 national
+cancer strategy": the question says which document it asks, by the date the document is
+from. Retrieval ranks by words and meaning, and a year weighs little in either: the
+strategy's box of earlier plans, which lists the 2013 strategy by name and year, outranked
+the 2013 press release itself for every such question on the dev split.
+
+A year names a document only where the language makes it part of a name:
+
+- joined to a word by a hyphen ("2013-strategien", "2025–2035-strategien");
+- after a definite noun and "fra", "i", "for" or "om" ("pressemeldingen fra 2013",
+  "toppledermøtet i 2024"), or "som ble <verb> (<particle>) i" ("kreftstrategien som ble
+  lansert i 2013", "… som ble lagt fram i 2013");
+- after an English determiner or genitive, before a word ("the 2013 strategy", "Norway's
+  2013 national …").
+
+A year asked about as a time names nothing ("hadde hatt kreft i 2023", "in 2024", "innen
+2030"). A month with its year ("i desember 2024", "16 December 2024") is the date of an
+event, and names the document from that month.
+
+A date names a document only when one document alone has it: its publication date (year or
+month, from the manifest) or a year or span in its title ("2025–2035"). "Stortingsvalget i
+2025" names none: three documents are from 2025. Cases: ``tests/answer/test_dated.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from assistant.ingest.document import Document
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("januar", "january"),
+            ("februar", "february"),
+            ("mars", "march"),
+            ("april",),
+            ("mai", "may"),
+            ("juni", "june"),
+            ("juli", "july"),
+            ("august",),
+            ("september",),
+            ("oktober", "october"),
+            ("november",),
+            ("desember", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_YEAR = r"(?:19|20)\d\d"
+_SPAN = rf"{_YEAR}(?:\s*[–-]\s*{_YEAR})?"
+# a year (or span) as part of a name; the year is group "y"
+_NAMING = (
+    # "2013-strategien", "2025–2035-strategien"
+    re.compile(rf"(?<![\d–-])(?P<y>{_SPAN})-\w"),
+    # a definite noun (-en, -et, -a, -ene) and a preposition: "pressemeldingen fra 2013"
+    re.compile(
+        rf"\b\w{{3,}}(?:en|et|a|ene)\s+(?:fra|i|for|om|som\s+ble\s+\w+(?:\s+\w+)?\s+i)\s+"
+        rf"(?P<y>{_SPAN})(?![\d–-])",
+        re.IGNORECASE,
+    ),
+    # "the 2013 strategy", "Norway's 2013 national cancer strategy"
+    re.compile(rf"(?:\b(?:the|its|this|that)|['’]s)\s+(?P<y>{_SPAN})\s+[a-z]", re.IGNORECASE),
+)
+_MONTH_DATE = re.compile(rf"\b(?P<m>{'|'.join(_MONTHS)})\s+(?P<y>{_YEAR})(?!\d)", re.IGNORECASE)
+
+
+def _span(text: str) -> str:
+    """A year or span in one spelling: "2025-2035" and "2025 – 2035" are "2025–2035"."""
+    return re.sub(r"\s*[–-]\s*", "–", text)
+
+
+class DocumentDates:
+    """Which document a question names by its date, from the corpus's own dates and titles."""
+
+    def __init__(self, documents: Iterable[Document]):
+        self._years: dict[str, set[str]] = {}
+        self._months: dict[str, set[str]] = {}
+        for doc in documents:
+            date = doc.meta.date or ""
+            names = {date[:4]} if date else set()
+            names |= {_span(m.group(0)) for m in re.finditer(_SPAN, doc.title)}
+            for name in names:
+                self._years.setdefault(name, set()).add(doc.id)
+            if len(date) >= 7:
+                self._months.setdefault(date[:7], set()).add(doc.id)
+
+    def named(self, question: str) -> list[str]:
+        """The ids of the documents the question names by date, in the order it names them."""
+        out: list[str] = []
+        for found in self._mentions(question):
+            if len(found) == 1 and (doc := next(iter(found))) not in out:
+                out.append(doc)
+        return out
+
+    def _mentions(self, question: str) -> list[set[str]]:
+        """Per date named, the documents that have it (by position in the question)."""
+        found: list[tuple[int, set[str]]] = []
+        for m in _MONTH_DATE.finditer(question):
+            month = f"{m.group('y')}-{_MONTHS[m.group('m').lower()]:02d}"
+            found.append((m.start(), self._months.get(month, set())))
+        for pattern in _NAMING:
+            for m in pattern.finditer(question):
+                found.append((m.start("y"), self._years.get(_span(m.group("y")), set())))
+        return [docs for _, docs in sorted(found, key=lambda f: f[0])]
