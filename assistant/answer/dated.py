@@ -22,7 +22,16 @@ event, and names the document from that month.
 
 A date names a document only when one document alone has it: its publication date (year or
 month, from the manifest) or a year or span in its title ("2025–2035"). "Stortingsvalget i
-2025" names none: three documents are from 2025. Cases: ``tests/answer/test_dated.py``.
+2025" names none: three documents are from 2025.
+
+A question that names documents asks what they say: an answer none of whose quotes is from
+one of them answers about another document (:meth:`DocumentDates.unquoted`). "Hvor stor
+andel skal starte behandling innen 20 dager ifølge strategien for 2025–2035?" was answered
+with the 2013 press release's 80 % goal, and "Hva sa Vestre på toppledermøtet i desember
+2025?" with what he said in December 2024. A question that also asks something else — a
+second question joined to it ("…, og hvilket målområde tilsvarer det i den nye
+strategien?") or a comparison ("sammenlign", "henholdsvis") — may rightly be answered from
+another document, and is let be. Cases: ``tests/answer/test_dated.py``.
 """
 
 from __future__ import annotations
@@ -71,6 +80,19 @@ _NAMING = (
 _MONTH_DATE = re.compile(rf"\b(?P<m>{'|'.join(_MONTHS)})\s+(?P<y>{_YEAR})(?!\d)", re.IGNORECASE)
 
 
+# a second question joined to the first: ", og hvilket …", "and how …"
+_SECOND_QUESTION = re.compile(
+    r"(?:,|\bog\b|\band\b)\s+(?:og\s+|and\s+)?(?:hv\w+|"
+    r"når|which|what|who|where|when|how|why)\b",
+    re.IGNORECASE,
+)
+_COMPARISON = re.compile(
+    r"\b(?:sammenlign\w*|sammenlikn\w*|skiller?\s+seg|forskjell\w*|henholdsvis|likhet\w*|"
+    r"compar\w*|differ\w*|respectively)\b",
+    re.IGNORECASE,
+)
+
+
 def _span(text: str) -> str:
     """A year or span in one spelling: "2025-2035" and "2025 – 2035" are "2025–2035"."""
     return re.sub(r"\s*[–-]\s*", "–", text)
@@ -98,6 +120,17 @@ class DocumentDates:
             if len(found) == 1 and (doc := next(iter(found))) not in out:
                 out.append(doc)
         return out
+
+    def unquoted(self, question: str, quoted: Iterable[str]) -> str | None:
+        """Why the answer cannot stand, when the question asks only what documents it names
+        by date say and none of ``quoted`` (the answer's quotes' document ids) is one of
+        them."""
+        named = self.named(question)
+        if not named or _SECOND_QUESTION.search(question) or _COMPARISON.search(question):
+            return None
+        if set(named) & set(quoted):
+            return None
+        return f"the question asks what {', '.join(named)} says, and no quote is from it"
 
     def _mentions(self, question: str) -> list[set[str]]:
         """Per date named, the documents that have it (by position in the question)."""

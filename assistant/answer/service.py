@@ -204,6 +204,7 @@ class AnswerService:
             or unknown_entity(analysis, words, self.extractive.word_prefixes)
             or self._unknown_goal(asked)
             or unnamed_organisation(analysis, (c.quote for c in composition.citations))
+            or self.dated.unquoted(standalone, (c.document_id for c in composition.citations))
             or ("no goal's section holds the question's focus" if composition.no_goal else None)
         )
         # "Hva er målområde 3?": the goal registry's lead is the whole answer

@@ -73,3 +73,66 @@ def test_a_year_asked_as_a_time_leaves_the_ranking_as_it_is(services: Services) 
         h.chunk.document_id for h in services.answers.retriever.search(question, k=40)
     }
     assert services.answers.retrieve(question) == services.answers.retriever.search(question)
+
+
+@pytest.mark.parametrize(
+    ("question", "quoted", "refused"),
+    [
+        # quotes only from another document answer about that one
+        (
+            "Hvor mange dager skal det ta ifølge strategien for 2025–2035?",
+            ["hod-pressemelding-2013"],
+            True,
+        ),
+        ("Hva lovet regjeringen i desember 2025?", ["hub-toppledermote-2024"], True),
+        # one quote from the named document is enough
+        (
+            "Hvem ga innspill til pressemeldingen fra 2013?",
+            ["strategi-2025-2035", "hod-pressemelding-2013"],
+            False,
+        ),
+        # of two named documents, either will do
+        (
+            "Hva het 2013-strategien, og hva heter strategien for 2025–2035?",
+            ["strategi-2025-2035"],
+            False,
+        ),
+        # a second question or a comparison may be answered from another document
+        (
+            "Hvilket mål hadde 2013-strategien, og hvilket målområde tilsvarer det nå?",
+            ["strategi-2025-2035"],
+            False,
+        ),
+        ("Sammenlign målene i 2013-strategien med dagens.", ["strategi-2025-2035"], False),
+        (
+            "Which ministers are linked to the 2013 strategy and the new one respectively?",
+            ["hub-toppledermote-2024"],
+            False,
+        ),
+        # no document named: nothing to hold the quotes to
+        ("Hvor mange fikk kreft i 2024?", ["strategi-2025-2035"], False),
+    ],
+)
+def test_an_answer_about_a_named_document_quotes_it(
+    documents: dict[str, Document], question: str, quoted: list[str], refused: bool
+) -> None:
+    reason = DocumentDates(documents.values()).unquoted(question, quoted)
+    assert (reason is not None) == refused
+
+
+def test_a_question_about_what_a_dated_document_says_is_not_answered_from_another(
+    services: Services,
+) -> None:
+    # the 2013 press release holds the 20-day goal; the strategy for 2025–2035 does not
+    answer = services.answers.answer(
+        "Hvor stor andel av pasientene skal ha startet behandlingen innen 20 dager, "
+        "ifølge strategien for 2025–2035?"
+    )
+    assert answer.abstained
+    assert "80 %" not in answer.answer
+
+
+def test_a_question_about_a_dated_document_is_answered_from_it(services: Services) -> None:
+    answer = services.answers.answer("Hvem ga innspill til kreftstrategien fra 2013?")
+    assert not answer.abstained
+    assert "hod-pressemelding-2013" in {c.document_id for c in answer.citations}
