@@ -24,7 +24,10 @@ A date names a document only when one document alone has it: its publication dat
 month, from the manifest) or a year or span in its title ("2025–2035"). "Stortingsvalget i
 2025" names none: three documents are from 2025.
 
-A question that names documents asks what they say: an answer none of whose quotes is from
+A question that names documents asks what they say: the reader reads their chunks alone
+(:meth:`DocumentDates.asked_of`; "Hvilket jubileum markerte Kreftforeningen da
+2013-strategien ble lansert?" had quoted the strategy's box of earlier plans, not the press
+release's "75-årsjubilanten Kreftforeningen"), and an answer none of whose quotes is from
 one of them answers about another document (:meth:`DocumentDates.unquoted`). "Hvor stor
 andel skal starte behandling innen 20 dager ifølge strategien for 2025–2035?" was answered
 with the 2013 press release's 80 % goal, and "Hva sa Vestre på toppledermøtet i desember
@@ -87,7 +90,7 @@ _SECOND_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _COMPARISON = re.compile(
-    r"\b(?:sammenlign\w*|sammenlikn\w*|skiller?\s+seg|forskjell\w*|henholdsvis|likhet\w*|"
+    r"\b(?:sammenlign\w*|sammenlikn\w*|skiller\b.*\bseg\s+fra|forskjell\w*|henholdsvis|likhet\w*|"
     r"compar\w*|differ\w*|respectively)\b",
     re.IGNORECASE,
 )
@@ -121,14 +124,21 @@ class DocumentDates:
                 out.append(doc)
         return out
 
+    def asked_of(self, question: str) -> list[str]:
+        """The documents named by date when the question asks only what they say: the
+        reader reads their chunks alone. None when it names none, or also asks something
+        else (a second question, a comparison)."""
+        named = self.named(question)
+        if not named or _SECOND_QUESTION.search(question) or _COMPARISON.search(question):
+            return []
+        return named
+
     def unquoted(self, question: str, quoted: Iterable[str]) -> str | None:
         """Why the answer cannot stand, when the question asks only what documents it names
         by date say and none of ``quoted`` (the answer's quotes' document ids) is one of
-        them."""
-        named = self.named(question)
-        if not named or _SECOND_QUESTION.search(question) or _COMPARISON.search(question):
-            return None
-        if set(named) & set(quoted):
+        them: retrieval found none of their chunks among those the reader read."""
+        named = self.asked_of(question)
+        if not named or set(named) & set(quoted):
             return None
         return f"the question asks what {', '.join(named)} says, and no quote is from it"
 

@@ -76,6 +76,35 @@ def test_a_year_asked_as_a_time_leaves_the_ranking_as_it_is(services: Services) 
 
 
 @pytest.mark.parametrize(
+    ("question", "asked_of"),
+    [
+        ("Hvem åpnet toppledermøtet i desember 2025?", ["kf-ccc-bevilgning-2025"]),
+        ("Who launched the 2013 strategy?", ["hod-pressemelding-2013"]),
+        # a second question, or a comparison, asks of more than the named document
+        ("Hvem åpnet toppledermøtet i desember 2025, og hva ble bevilget?", []),
+        ("Hva het 2013-strategien, and what is the new one called?", []),
+        ("Hvordan skiller 2013-strategien seg fra den nye?", []),
+        ("Hvilke ministre hørte henholdsvis til 2013-strategien og den nye?", []),
+        ("Compare the 2013 strategy with the new one.", []),
+        # nothing named
+        ("Hvem åpnet toppledermøtet?", []),
+    ],
+)
+def test_the_documents_a_question_asks_only_about(
+    documents: dict[str, Document], question: str, asked_of: list[str]
+) -> None:
+    assert DocumentDates(documents.values()).asked_of(question) == asked_of
+
+
+def test_a_question_about_a_dated_document_is_read_in_it(services: Services) -> None:
+    # the December 2024 meeting article outranked the December 2025 release for the reader
+    answer = services.answers.answer("Hvem åpnet toppledermøtet i desember 2025?")
+    assert not answer.abstained
+    assert {c.document_id for c in answer.citations} == {"kf-ccc-bevilgning-2025"}
+    assert "Bekeng" in answer.answer
+
+
+@pytest.mark.parametrize(
     ("question", "quoted", "refused"),
     [
         # quotes only from another document answer about that one
