@@ -194,9 +194,9 @@ class AnswerService:
         rerank = self._reranker(asked, learned) if eager else None
         # a question asking what a document of a date says is read in that document
         asked_of = self.dated.asked_of(standalone)
-        read = [h for h in hits if h.chunk.document_id in asked_of] or hits
+        in_document = [h for h in hits if h.chunk.document_id in asked_of] or hits
         composition = self.extractive.compose(
-            asked, vectors, read, language, standalone, analysis, rerank
+            asked, vectors, in_document, language, standalone, analysis, rerank
         )
         signals = self._features(analysis, standalone, composition)
         probability = self.abstention.probability(signals)
