@@ -14,7 +14,8 @@ A year names a document only where the language makes it part of a name:
   "toppledermøtet i 2024"), or "som ble <verb> (<particle>) i" ("kreftstrategien som ble
   lansert i 2013", "… som ble lagt fram i 2013");
 - after an English determiner or genitive, before a word ("the 2013 strategy", "Norway's
-  2013 national …").
+  2013 national …"), or after "the" and a noun with "from" or "of" ("the press release
+  from 2013").
 
 A year asked about as a time names nothing ("hadde hatt kreft i 2023", "in 2024", "innen
 2030"). A month with its year ("i desember 2024", "16 December 2024") is the date of an
@@ -79,6 +80,8 @@ _NAMING = (
     ),
     # "the 2013 strategy", "Norway's 2013 national cancer strategy"
     re.compile(rf"(?:\b(?:the|its|this|that)|['’]s)\s+(?P<y>{_SPAN})\s+[a-z]", re.IGNORECASE),
+    # "the press release from 2013", "the strategy of 2013"
+    re.compile(rf"\bthe\s+\w+(?:\s+\w+)?\s+(?:from|of)\s+(?P<y>{_SPAN})(?![\d–-])", re.IGNORECASE),
 )
 _MONTH_DATE = re.compile(rf"\b(?P<m>{'|'.join(_MONTHS)})\s+(?P<y>{_YEAR})(?!\d)", re.IGNORECASE)
 

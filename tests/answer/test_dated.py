@@ -26,6 +26,8 @@ from assistant.launcher import Services
         # an English determiner or genitive before the year
         ("Who wrote the 2013 strategy?", ["hod-pressemelding-2013"]),
         ("What did Norway's 2013 national plan promise?", ["hod-pressemelding-2013"]),
+        ("Who is quoted in the press release from 2013?", ["hod-pressemelding-2013"]),
+        ("Who spoke at the meeting of 2024?", ["hub-toppledermote-2024"]),
         # a month and its year: the document from that month
         ("Hva ble kunngjort i desember 2025?", ["kf-ccc-bevilgning-2025"]),
         ("Who spoke at the meeting on 16 December 2024?", ["hub-toppledermote-2024"]),
@@ -37,6 +39,7 @@ from assistant.launcher import Services
         # a year asked about as a time names nothing
         ("Hvor mange hadde kreft i 2024?", []),
         ("How many GPs used digital services in 2024?", []),
+        ("What share of smokers quit from 2013 onwards?", []),
         ("Hva skal være nådd innen 2030?", []),
         # three documents are from 2025: the year alone names none of them
         ("Hvem vant valget i 2025?", []),
