@@ -34,8 +34,9 @@ andel skal starte behandling innen 20 dager ifølge strategien for 2025–2035?"
 with the 2013 press release's 80 % goal, and "Hva sa Vestre på toppledermøtet i desember
 2025?" with what he said in December 2024. A question that also asks something else — a
 second question joined to it ("…, og hvilket målområde tilsvarer det i den nye
-strategien?") or a comparison ("sammenlign", "henholdsvis") — may rightly be answered from
-another document, and is let be. Cases: ``tests/answer/test_dated.py``.
+strategien?"), a comparison ("sammenlign", "henholdsvis") or another document coordinated
+with the named one ("i 2013-strategien og i den nye strategien") — may rightly be answered
+from another document, and is let be. Cases: ``tests/answer/test_dated.py``.
 """
 
 from __future__ import annotations
@@ -98,6 +99,14 @@ _COMPARISON = re.compile(
     re.IGNORECASE,
 )
 
+# another document coordinated with the named one: "i 2013-strategien og i den nye
+# strategien", "the 2013 strategy and the new one"
+_COORDINATED = re.compile(
+    r"\b(?:og|eller|samt)\s+(?:(?:i|fra|om|for)\s+)?(?:den|det|de|dagens|denne|dette)\b|"
+    r"\b(?:and|or)\s+(?:(?:in|from|of)\s+)?(?:the|its|this|that|today's)\b",
+    re.IGNORECASE,
+)
+
 
 def _span(text: str) -> str:
     """A year or span in one spelling: "2025-2035" and "2025 – 2035" are "2025–2035"."""
@@ -130,9 +139,11 @@ class DocumentDates:
     def asked_of(self, question: str) -> list[str]:
         """The documents named by date when the question asks only what they say: the
         reader reads their chunks alone. None when it names none, or also asks something
-        else (a second question, a comparison)."""
+        else (a second question, a comparison, another document coordinated with it)."""
         named = self.named(question)
-        if not named or _SECOND_QUESTION.search(question) or _COMPARISON.search(question):
+        if not named or any(
+            rule.search(question) for rule in (_SECOND_QUESTION, _COMPARISON, _COORDINATED)
+        ):
             return []
         return named
 

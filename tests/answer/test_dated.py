@@ -89,6 +89,9 @@ def test_a_year_asked_as_a_time_leaves_the_ranking_as_it_is(services: Services) 
         ("Hvordan skiller 2013-strategien seg fra den nye?", []),
         ("Hvilke ministre hørte henholdsvis til 2013-strategien og den nye?", []),
         ("Compare the 2013 strategy with the new one.", []),
+        # another document coordinated with the named one
+        ("Hvem leder partnerskapet, i 2013-strategien og i den nye strategien?", []),
+        ("Who leads the partnership in the 2013 strategy and in the new one?", []),
         # nothing named
         ("Hvem åpnet toppledermøtet?", []),
     ],
