@@ -124,11 +124,19 @@ class GoalLeads:
 
         Norwegian: one of the question's topic stems (:meth:`topic_stems`) occurs in
         the section. English words are not in a Norwegian text, so an English question
-        is held by the goal whose section holds the reader's best quote.
+        is held by the goal whose section holds the reader's best quote, or whose title
+        that quote is (:func:`is_title`: the overview box lists the titles).
         """
         if analysis.language == "en":
-            return bool(candidates) and candidates[0].chunk.chunk.tiarsmal == goal.number
+            return bool(candidates) and (
+                candidates[0].chunk.chunk.tiarsmal == goal.number
+                or is_title(goal, self._unit_text(candidates[0]))
+            )
         return bool(self.topic_stems(analysis) & self._goal_stems.get(goal.number, set()))
+
+    def _unit_text(self, candidate: Candidate) -> str:
+        text = self.index.documents[candidate.chunk.chunk.document_id].text
+        return text[candidate.start : candidate.end]
 
     def defines(self, question: str, analysis: QuestionAnalysis) -> bool:
         """The question names an existing goal and asks only what it is.
@@ -301,6 +309,14 @@ class GoalLeads:
             text = f"Målområde {area.number} – {area.title}."
             text += f" Tiårsmålene under det: {listed}." if listed else ""
         return text, citation
+
+
+def is_title(goal: Tiarsmal, text: str) -> bool:
+    """Is the text the goal's title, as the overview box lists it ("• Reduksjon av
+    arbeidsrelatert kreft gjennom styrket systematisk HMS-arbeid")? An English question's
+    best quote that is a goal's title names that goal, wherever it stands."""
+    unit = " ".join(text.split()).strip("•–- .").lower()
+    return unit == " ".join(goal.title.split()).strip(" .").lower()
 
 
 def _ranked_by(hits: list[ScoredChunk], attr: str) -> list[int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.leads import asks_which_goal
+from assistant.answer.leads import asks_which_goal, is_title
 from assistant.answer.question import analyse
 from assistant.answer.replies import NO_GOAL_TEXT
 from assistant.launcher import Services
@@ -208,3 +208,31 @@ def test_the_location_lead_says_where_the_quotes_are_not_that_the_question_is_co
     assert lead.start == goal.start  # the lead cites the goal's own heading
     assert goal.start <= first_quote.start < goal.end  # and the quote sits in its section
     assert "5000 dødsfall" in answer.answer
+
+
+def test_an_english_which_goal_question_answered_by_a_goals_title_names_that_goal(
+    services: Services,
+) -> None:
+    # the reader's best quote is goal 5's title as the overview box lists it, outside the
+    # goal's own section: it is the goal's title, so it names the goal
+    answer = services.answers.answer("Which ten-year goal is about work-related cancer?")
+    assert answer.answer.startswith("Ten-year goal 5 (Tiårsmål 5) – Reduksjon av arbeidsrelatert")
+    assert "Tiårsmål 5" in answer.citations[0].quote
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("• Reduksjon av arbeidsrelatert kreft gjennom styrket systematisk HMS-arbeid", True),
+        ("Reduksjon av arbeidsrelatert\nkreft gjennom styrket systematisk HMS-arbeid.", True),
+        # the goal's words in a sentence of its own are not its title
+        ("Arbeidsrelatert kreft skal reduseres gjennom styrket systematisk HMS-arbeid.", False),
+        ("• Reduksjon av arbeidsrelatert kreft", False),
+        # another goal's title
+        ("• Eliminere livmorhalskreft og annen kreft forårsaket av HPV", False),
+    ],
+)
+def test_a_goals_title_is_told_from_its_words(services: Services, text: str, title: bool) -> None:
+    goal = services.answers.index.goals.goal(5)
+    assert goal is not None
+    assert is_title(goal, text) is title
