@@ -10,12 +10,14 @@ the 2013 press release itself for every such question on the dev split.
 A year names a document only where the language makes it part of a name:
 
 - joined to a word by a hyphen ("2013-strategien", "2025–2035-strategien");
-- after a definite noun and "fra", "i", "for" or "om" ("pressemeldingen fra 2013",
-  "toppledermøtet i 2024"), or "som ble <verb> (<particle>) i" ("kreftstrategien som ble
-  lansert i 2013", "… som ble lagt fram i 2013");
-- after an English determiner or genitive, before a word ("the 2013 strategy", "Norway's
-  2013 national …"), or after "the" and a noun with "from" or "of" ("the press release
-  from 2013").
+- after a definite noun and "fra" ("pressemeldingen fra 2013"; not "fra 2013 til 2020");
+- after a definite noun for a document or an event and "i", "for" or "om"
+  ("toppledermøtet i 2024", "strategien for 2025–2035"), or "som ble <verb> (<particle>)
+  i" ("kreftstrategien som ble lansert i 2013", "… som ble lagt fram i 2013"): with
+  another noun the year is a time ("andelen av fastlegene i 2024");
+- after an English determiner or genitive, with a word for a document or an event among
+  the three after it ("the 2013 strategy", "Norway's 2013 national cancer strategy"), or
+  after "the" and such a word with "from" or "of" ("the press release from 2013").
 
 A year asked about as a time names nothing ("hadde hatt kreft i 2023", "in 2024", "innen
 2030"). A month with its year ("i desember 2024", "16 December 2024") is the date of an
@@ -69,20 +71,58 @@ _MONTHS = {
 }
 _YEAR = r"(?:19|20)\d\d"
 _SPAN = rf"{_YEAR}(?:\s*[–-]\s*{_YEAR})?"
-# a year (or span) as part of a name; the year is group "y"
-_NAMING = (
+# Words for a document or an event a document reports: after "i", "for" or "om" a year
+# names a thing only with one of these ("toppledermøtet i 2024", "strategien for
+# 2025–2035"); with another noun it is a time ("fastlegene i 2024").
+_DOCUMENT_OR_EVENT = re.compile(
+    r"[\w-]*(?:strategi|plan|pressemelding|melding|artikkel|rapport|nettsid|dokument|"
+    r"møte|samling|konferanse|lansering|seminar)[\w-]*|"
+    r"(?:strateg(?:y|ies)|plans?|press|releases?|articles?|reports?|pages?|documents?|"
+    r"meetings?|summit|conference|launch)",
+    re.IGNORECASE,
+)
+_DEFINITE = r"(?P<noun>[\w-]{3,}(?:en|et|a|ene))"
+# a year (or span) as part of a name; the year is group "y", the words one of which must
+# be a document's or an event's (when the flag says so) group "noun"
+_NAMING: tuple[tuple[re.Pattern[str], bool], ...] = (
     # "2013-strategien", "2025–2035-strategien"
-    re.compile(rf"(?<![\d–-])(?P<y>{_SPAN})-\w"),
-    # a definite noun (-en, -et, -a, -ene) and a preposition: "pressemeldingen fra 2013"
-    re.compile(
-        rf"\b\w{{3,}}(?:en|et|a|ene)\s+(?:fra|i|for|om|som\s+ble\s+\w+(?:\s+\w+)?\s+i)\s+"
-        rf"(?P<y>{_SPAN})(?![\d–-])",
-        re.IGNORECASE,
+    (re.compile(rf"(?<![\d–-])(?P<y>{_SPAN})-\w"), False),
+    # a definite noun from a year: "pressemeldingen fra 2013" (not "fra 2013 til 2020")
+    (
+        re.compile(
+            rf"\b{_DEFINITE}\s+fra\s+(?P<y>{_SPAN})(?![\d–-])(?!\s*(?:til|-|–)\s*\d)",
+            re.IGNORECASE,
+        ),
+        False,
     ),
-    # "the 2013 strategy", "Norway's 2013 national cancer strategy"
-    re.compile(rf"(?:\b(?:the|its|this|that)|['’]s)\s+(?P<y>{_SPAN})\s+[a-z]", re.IGNORECASE),
+    # a definite document or event noun in, for or about a year: "toppledermøtet i 2024",
+    # "kreftstrategien som ble lansert i 2013"
+    (
+        re.compile(
+            rf"\b{_DEFINITE}\s+(?:i|for|om|som\s+ble\s+\w+(?:\s+\w+)?\s+i)\s+"
+            rf"(?P<y>{_SPAN})(?![\d–-])",
+            re.IGNORECASE,
+        ),
+        True,
+    ),
+    # "the 2013 strategy", "Norway's 2013 national cancer strategy": a document or event
+    # word among the three words after the year
+    (
+        re.compile(
+            rf"(?:\b(?:the|its|this|that)|['’]s)\s+(?P<y>{_SPAN})\s+"
+            r"(?P<noun>[a-z]+(?:\s+[a-z]+){0,2})",
+            re.IGNORECASE,
+        ),
+        True,
+    ),
     # "the press release from 2013", "the strategy of 2013"
-    re.compile(rf"\bthe\s+\w+(?:\s+\w+)?\s+(?:from|of)\s+(?P<y>{_SPAN})(?![\d–-])", re.IGNORECASE),
+    (
+        re.compile(
+            rf"\bthe\s+(?:\w+\s+)?(?P<noun>\w+)\s+(?:from|of)\s+(?P<y>{_SPAN})(?![\d–-])",
+            re.IGNORECASE,
+        ),
+        True,
+    ),
 )
 _MONTH_DATE = re.compile(rf"\b(?P<m>{'|'.join(_MONTHS)})\s+(?P<y>{_YEAR})(?!\d)", re.IGNORECASE)
 
@@ -162,7 +202,10 @@ class DocumentDates:
         for m in _MONTH_DATE.finditer(question):
             month = f"{m.group('y')}-{_MONTHS[m.group('m').lower()]:02d}"
             found.append((m.start(), self._months.get(month, set())))
-        for pattern in _NAMING:
+        for pattern, needs_noun in _NAMING:
             for m in pattern.finditer(question):
+                nouns = m.group("noun").split() if needs_noun else []
+                if needs_noun and not any(_DOCUMENT_OR_EVENT.fullmatch(n) for n in nouns):
+                    continue
                 found.append((m.start("y"), self._years.get(_span(m.group("y")), set())))
         return [docs for _, docs in sorted(found, key=lambda f: f[0])]

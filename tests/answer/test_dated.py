@@ -39,6 +39,12 @@ from assistant.launcher import Services
         # a year asked about as a time names nothing
         ("Hvor mange hadde kreft i 2024?", []),
         ("How many GPs used digital services in 2024?", []),
+        # after a definite noun that is no document or event, "i 2024" is a time
+        ("Hvor stor andel av fastlegene brukte dialogtjenestene i 2024?", []),
+        ("Hvor mange av pasientene som ble behandlet i 2024 fikk gentest?", []),
+        ("Hvor mye har dødeligheten falt fra 2013 til 2023?", []),
+        ("What were the 2024 figures for digital dialogue?", []),
+        ("What did the figures from 2024 show?", []),
         ("What share of smokers quit from 2013 onwards?", []),
         ("Hva skal være nådd innen 2030?", []),
         # three documents are from 2025: the year alone names none of them
