@@ -201,3 +201,31 @@ def form_distance(
             low, high = sorted((position, match.start()))
             best = min(best, len(_TOKEN.findall(text[low:high])))
     return best
+
+
+# How precise a date the question asks for. "Hvilket år …?" is answered by a year,
+# "Hvilken dato …?" by a day of a month ("16. desember", "2024-12-18"): a quote with a
+# weekday ("tirsdag lanserte …") or another precision only answers "når". "Hvilken dag"
+# may ask for a weekday, so it asks no precision here.
+_ASKS_YEAR = re.compile(r"\b(?:hvilket\s+år(?:stall)?|(?:which|what)\s+year)\b", _I)
+_ASKS_DAY = re.compile(r"\b(?:hvilken\s+dato|(?:which|what)\s+date)\b", _I)
+_MONTH_ABBREVIATIONS = r"(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|okt|oct|nov|des|dec)\.?"
+_DAY_OF_MONTH = re.compile(
+    rf"\b\d{{1,2}}\.?\s*(?:{_MONTHS}|{_MONTH_ABBREVIATIONS})(?!\w)|"
+    rf"\b{_MONTHS}\s+\d{{1,2}}\b|\b(?:19|20)\d\d-\d\d-\d\d\b|\b\d{{1,2}}\.\d{{1,2}}\.(?:\d{{2,4}})?",
+    _I,
+)
+
+
+def unanswered_precision(question: str, quotes: list[str]) -> str | None:
+    """Why the answer cannot stand, when the question asks for a year or a date and no
+    quote holds one the question does not name itself."""
+    if _ASKS_DAY.search(question):
+        wanted, pattern = "a date", _DAY_OF_MONTH
+    elif _ASKS_YEAR.search(question):
+        wanted, pattern = "a year", _YEAR
+    else:
+        return None
+    if any(_without(quote, question, pattern) for quote in quotes):
+        return None
+    return f"the question asks for {wanted}, and no quote names one"

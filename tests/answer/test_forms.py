@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.forms import FAR, form_distance, has_answer_form
+from assistant.answer.forms import FAR, form_distance, has_answer_form, unanswered_precision
 from assistant.launcher import Services
 
 CASES = [
@@ -90,3 +90,50 @@ def test_an_open_enumeration_answers_a_which_question(services: Services) -> Non
     )
     assert not answer.abstained
     assert "sosionom, prest" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "quotes", "refused"),
+    [
+        # "hvilken dato" asks for a day of a month: a weekday is not one
+        (
+            "Hvilken dato ble strategien lansert?",
+            ["Det sa ministeren da han tirsdag lanserte en ny strategi."],
+            True,
+        ),
+        ("Hvilken dato møttes de?", ["Lederne møtte ministeren 16. desember."], False),
+        ("What date was it published?", ["Publisert 18. des. 2024."], False),
+        ("What date was it published?", ["Published 2024-12-18."], False),
+        # "hvilket år" asks for a year, one the question does not name itself
+        ("Hvilket år ble ordningen opprettet?", ["Ordningen ble opprettet i 2017."], False),
+        (
+            "In which year was the scheme set up?",
+            ["Ordningen ble opprettet for lenge siden."],
+            True,
+        ),
+        (
+            "Hvilket år etter 2013 kom den neste strategien?",
+            ["Den kom etter 2013-strategien."],
+            True,
+        ),
+        # any quote will do
+        (
+            "Hvilket år kom veilederen?",
+            ["Veilederen er nyttig.", "Helsedirektoratet ga ut veilederen i 2017."],
+            False,
+        ),
+        # "når" and "hvilken dag" ask no precision here: a weekday may answer them
+        ("Når ble strategien lansert?", ["Den ble lansert tirsdag."], False),
+        ("Hvilken dag ble strategien lansert?", ["Den ble lansert tirsdag."], False),
+    ],
+)
+def test_a_question_asking_for_a_year_or_a_date_needs_a_quote_naming_one(
+    question: str, quotes: list[str], refused: bool
+) -> None:
+    assert (unanswered_precision(question, quotes) is not None) is refused
+
+
+def test_a_weekday_does_not_answer_which_date(services: Services) -> None:
+    # the 2013 press release says only that the minister launched it "tirsdag"
+    answer = services.answers.answer("På hvilken dato la Støre fram kreftstrategien i 2013?")
+    assert answer.abstained
