@@ -124,6 +124,12 @@ _NAMING: tuple[tuple[re.Pattern[str], bool], ...] = (
         True,
     ),
 )
+# "den nye strategien", "dagens kreftstrategi", "the new strategy": the newest strategy
+NEWEST_STRATEGY = re.compile(
+    r"\b(?:den\s+nye|dagens|gjeldende|nåværende)\s+(?:nasjonale\s+)?(?:kreft)?strategi(?:en)?\b|"
+    r"\bthe\s+(?:new|current|latest)\s+(?:national\s+)?(?:cancer\s+)?strategy\b",
+    re.IGNORECASE,
+)
 _MONTH_DATE = re.compile(rf"\b(?P<m>{'|'.join(_MONTHS)})\s+(?P<y>{_YEAR})(?!\d)", re.IGNORECASE)
 
 
@@ -148,6 +154,11 @@ _COORDINATED = re.compile(
 )
 
 
+def asks_one_thing(question: str) -> bool:
+    """No second question, comparison or second document in it."""
+    return not any(rule.search(question) for rule in (_SECOND_QUESTION, _COMPARISON, _COORDINATED))
+
+
 def _span(text: str) -> str:
     """A year or span in one spelling: "2025-2035" and "2025 – 2035" are "2025–2035"."""
     return re.sub(r"\s*[–-]\s*", "–", text)
@@ -159,7 +170,10 @@ class DocumentDates:
     def __init__(self, documents: Iterable[Document]):
         self._years: dict[str, set[str]] = {}
         self._months: dict[str, set[str]] = {}
+        strategies: list[tuple[str, str]] = []
         for doc in documents:
+            if doc.meta.kind == "strategy":
+                strategies.append((doc.meta.date or "", doc.id))
             date = doc.meta.date or ""
             names = {date[:4]} if date else set()
             names |= {_span(m.group(0)) for m in re.finditer(_SPAN, doc.title)}
@@ -167,6 +181,7 @@ class DocumentDates:
                 self._years.setdefault(name, set()).add(doc.id)
             if len(date) >= 7:
                 self._months.setdefault(date[:7], set()).add(doc.id)
+        self._newest_strategy = {max(strategies)[1]} if strategies else set()
 
     def named(self, question: str) -> list[str]:
         """The ids of the documents the question names by date, in the order it names them."""
@@ -181,11 +196,7 @@ class DocumentDates:
         reader reads their chunks alone. None when it names none, or also asks something
         else (a second question, a comparison, another document coordinated with it)."""
         named = self.named(question)
-        if not named or any(
-            rule.search(question) for rule in (_SECOND_QUESTION, _COMPARISON, _COORDINATED)
-        ):
-            return []
-        return named
+        return named if named and asks_one_thing(question) else []
 
     def unquoted(self, question: str, quoted: Iterable[str]) -> str | None:
         """Why the answer cannot stand, when the question asks only what documents it names
@@ -202,6 +213,8 @@ class DocumentDates:
         for m in _MONTH_DATE.finditer(question):
             month = f"{m.group('y')}-{_MONTHS[m.group('m').lower()]:02d}"
             found.append((m.start(), self._months.get(month, set())))
+        for m in NEWEST_STRATEGY.finditer(question):
+            found.append((m.start(), self._newest_strategy))
         for pattern, needs_noun in _NAMING:
             for m in pattern.finditer(question):
                 nouns = m.group("noun").split() if needs_noun else []

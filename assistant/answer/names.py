@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from assistant.answer.dated import NEWEST_STRATEGY, asks_one_thing
+
 MIN_NAME_CHARS = 12
 
 
@@ -21,6 +23,7 @@ class DocumentNames:
     """The corpus's document names, each with its stems."""
 
     def __init__(self, titles: Iterable[str], analyzer: Callable[[str], list[str]]):
+        self._analyzer = analyzer
         self._stems = {
             name.lower(): set(analyzer(name))
             for title in titles
@@ -34,6 +37,9 @@ class DocumentNames:
         for name, stems in self._stems.items():
             if name in text:
                 out |= stems
+        if asks_one_thing(question):  # "den nye strategien" names one too
+            for m in NEWEST_STRATEGY.finditer(question):
+                out |= set(self._analyzer(m.group(0)))
         return out
 
     def without_names(self, stems: set[str], question: str) -> set[str]:

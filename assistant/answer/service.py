@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import itertools
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -445,7 +446,9 @@ class AnswerService:
             rest = [h for h in ranked if getattr(h.chunk, attr) != number]
             ordered = (named[:3] + rest)[:k]
         else:  # the document's best three, then the rest as ranked
-            first = [h for h in ranked if h.chunk.document_id in documents][:3]
+            # round the named documents in the order named: each one's best chunk first
+            queues = [[h for h in ranked if h.chunk.document_id == d] for d in documents]
+            first = [h for row in itertools.zip_longest(*queues) for h in row if h][:3]
             chosen = {h.chunk.id for h in first}
             ordered = (first + [h for h in ranked if h.chunk.id not in chosen])[:k]
         for rank, hit in enumerate(ordered, start=1):

@@ -31,6 +31,11 @@ from assistant.launcher import Services
         # a month and its year: the document from that month
         ("Hva ble kunngjort i desember 2025?", ["kf-ccc-bevilgning-2025"]),
         ("Who spoke at the meeting on 16 December 2024?", ["hub-toppledermote-2024"]),
+        # the new (current) strategy: the newest document of kind strategy
+        ("Hvem består partnerskapet av i den nye strategien?", ["strategi-2025-2035"]),
+        ("Hva sier dagens kreftstrategi om screening?", ["strategi-2025-2035"]),
+        ("What does the current national cancer strategy say?", ["strategi-2025-2035"]),
+        ("Hva er nytt i strategien?", []),
         # two documents, in the order the question names them
         (
             "Sammenlign 2013-strategien med strategien for 2025–2035.",
@@ -177,3 +182,13 @@ def test_a_question_about_a_dated_document_is_answered_from_it(services: Service
     answer = services.answers.answer("Hvem ga innspill til kreftstrategien fra 2013?")
     assert not answer.abstained
     assert "hod-pressemelding-2013" in {c.document_id for c in answer.citations}
+
+
+def test_two_named_documents_each_bring_their_best_chunk_first(services: Services) -> None:
+    hits = services.answers.retrieve(
+        "Hva het 2013-strategien, og hva sier den nye strategien om brukerne?"
+    )
+    assert [h.chunk.document_id for h in hits[:2]] == [
+        "hod-pressemelding-2013",
+        "strategi-2025-2035",
+    ]

@@ -26,6 +26,11 @@ NAME_STEMS = set(ANALYZER("Felles innsats mot kreft"))
         # the subtitle describes, it does not name
         ("Hva er en nasjonal kreftstrategi?", set()),
         ("Hva står det om huben?", set()),
+        # "den nye strategien" names the newest strategy: its words are no topic
+        ("Hva sier den nye strategien om pårørende?", set(ANALYZER("den nye strategien"))),
+        ("What does the new strategy say about relatives?", set(ANALYZER("the new strategy"))),
+        # ... unless the question compares it with another
+        ("Hvordan skiller 2013-strategien seg fra den nye strategien?", set()),
     ],
 )
 def test_only_a_whole_name_is_quoted(question: str, quoted: set[str]) -> None:
@@ -61,3 +66,11 @@ def test_the_foreword_s_signature_is_quoted_not_the_sentence_repeating_the_name(
     assert not answer.abstained
     assert any("Jan Christian Vestre" in c.quote for c in answer.citations)
     assert "Jan Christian Vestre" in answer.answer
+
+
+def test_the_new_strategys_words_do_not_pick_the_quote(services: Services) -> None:
+    # "nye" and "strategien" had picked "… må man belage seg på nye løsninger"
+    answer = services.answers.answer("Hva sier den nye strategien om pårørende?")
+    assert not answer.abstained
+    assert "pårørende" in answer.citations[-1].quote.lower()
+    assert {c.document_id for c in answer.citations} == {"strategi-2025-2035"}
