@@ -46,29 +46,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from assistant.answer.forms import MONTHS
 from assistant.ingest.document import Document
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("januar", "january"),
-            ("februar", "february"),
-            ("mars", "march"),
-            ("april",),
-            ("mai", "may"),
-            ("juni", "june"),
-            ("juli", "july"),
-            ("august",),
-            ("september",),
-            ("oktober", "october"),
-            ("november",),
-            ("desember", "december"),
-        ),
-        start=1,
-    )
-    for name in names
-}
 _YEAR = r"(?:19|20)\d\d"
 _SPAN = rf"{_YEAR}(?:\s*[–-]\s*{_YEAR})?"
 # Words for a document or an event a document reports: after "i", "for" or "om" a year
@@ -130,7 +110,7 @@ NEWEST_STRATEGY = re.compile(
     r"\bthe\s+(?:new|current|latest)\s+(?:national\s+)?(?:cancer\s+)?strategy\b",
     re.IGNORECASE,
 )
-_MONTH_DATE = re.compile(rf"\b(?P<m>{'|'.join(_MONTHS)})\s+(?P<y>{_YEAR})(?!\d)", re.IGNORECASE)
+_MONTH_DATE = re.compile(rf"\b(?P<m>{'|'.join(MONTHS)})\s+(?P<y>{_YEAR})(?!\d)", re.IGNORECASE)
 
 
 # a second question joined to the first: ", og hvilket …", "and how …"
@@ -172,9 +152,9 @@ class DocumentDates:
         self._months: dict[str, set[str]] = {}
         strategies: list[tuple[str, str]] = []
         for doc in documents:
-            if doc.meta.kind == "strategy":
-                strategies.append((doc.meta.date or "", doc.id))
             date = doc.meta.date or ""
+            if doc.meta.kind == "strategy":
+                strategies.append((date, doc.id))
             names = {date[:4]} if date else set()
             names |= {_span(m.group(0)) for m in re.finditer(_SPAN, doc.title)}
             for name in names:
@@ -211,7 +191,7 @@ class DocumentDates:
         """Per date named, the documents that have it (by position in the question)."""
         found: list[tuple[int, set[str]]] = []
         for m in _MONTH_DATE.finditer(question):
-            month = f"{m.group('y')}-{_MONTHS[m.group('m').lower()]:02d}"
+            month = f"{m.group('y')}-{MONTHS[m.group('m').lower()]:02d}"
             found.append((m.start(), self._months.get(month, set())))
         for m in NEWEST_STRATEGY.finditer(question):
             found.append((m.start(), self._newest_strategy))

@@ -35,10 +35,29 @@ _MONEY = re.compile(
     r"(?:kr|nok|€|\$)\s?\d|\b(?:kroner|millioner kroner|milliarder kroner)\b",
     _I,
 )
-_MONTHS = (
-    r"(?:januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember|"
-    r"january|february|march|may|june|july|october|december)"
-)
+# The months by number, in Bokmål and English (where the English name differs).
+MONTHS: dict[str, int] = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("januar", "january"),
+            ("februar", "february"),
+            ("mars", "march"),
+            ("april",),
+            ("mai", "may"),
+            ("juni", "june"),
+            ("juli", "july"),
+            ("august",),
+            ("september",),
+            ("oktober", "october"),
+            ("november",),
+            ("desember", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_MONTHS = f"(?:{'|'.join(MONTHS)})"
 _DATE = re.compile(
     rf"(?<!\d)(?:19|20)\d\d(?!\d)|\b\d{{1,2}}\.\s*{_MONTHS}\b|\b{_MONTHS}\b|"
     r"\b(?:i dag|i år|i fjor|innen|fra og med|til og med|våren|høsten|sommeren|vinteren|"
