@@ -248,3 +248,37 @@ def unanswered_precision(question: str, quotes: list[str]) -> str | None:
     if any(_without(quote, question, pattern) for quote in quotes):
         return None
     return f"the question asks for {wanted}, and no quote names one"
+
+
+# The tense a question asks its time in. "Når blir sykehuset akkreditert?", "Hvilket år skal
+# katapulten være opprettet?", "Når lanseres programmet?" (the s-passive's present names
+# what is to come, or what recurs), "When will …?" ask for a time still to come or that
+# holds now: a date in a clause told in the past tense ("… ble akkreditert i 2017", "…
+# la i 2023 fram …") tells when something else happened, not that. A clause is past when
+# it has a preterite of the auxiliaries or of the common strong verbs: the weak preterite
+# ("lanserte") looks like the participle, so it is not read. The s-passive is a lower-case
+# word in -s that is not a genitive in -ens/-ets/-ers ("når pasientens …").
+_ASKS_TO_COME = re.compile(
+    r"\b(?:når|hvilket\s+år(?:stall)?|hvilken\s+dato|innen\s+når)\s+"
+    r"(?:skal|vil|blir|kommer|(?-i:[a-zæøå]+(?<!en)(?<!et)(?<!er)s))\b|"
+    r"\b(?:when|(?:which|what)\s+year|(?:which|what)\s+date|by\s+when)\s+(?:will|shall)\b",
+    _I,
+)
+_PAST_CLAUSE = re.compile(r"\b(?:ble|var|hadde|fikk|kom|la|ga|gikk|tok|sa|was|were|did|had)\b", _I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def unanswered_tense(question: str, quotes: list[str]) -> str | None:
+    """Why the answer cannot stand, when the question asks when something is to come and
+    every date the quotes name (beyond the question's own) is told in the past tense."""
+    if not _ASKS_TO_COME.search(question):
+        return None
+    dated = [
+        sentence
+        for quote in quotes
+        for sentence in _SENTENCE_END.split(quote)
+        if _without(sentence, question, _DATE)
+    ]
+    if not dated or any(not _PAST_CLAUSE.search(sentence) for sentence in dated):
+        return None
+    return "the question asks when something is to come, and every date quoted is past"

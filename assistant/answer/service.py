@@ -33,7 +33,7 @@ from assistant.answer.candidate import Candidate
 from assistant.answer.conversation import resolve
 from assistant.answer.dated import DocumentDates
 from assistant.answer.extractive import Composition, ExtractiveAnswerer
-from assistant.answer.forms import CHECKABLE, FAR, unanswered_precision
+from assistant.answer.forms import CHECKABLE, FAR, unanswered_precision, unanswered_tense
 from assistant.answer.judge import AnswerabilityJudge
 from assistant.answer.leads import goal_reference
 from assistant.answer.learned import LearnedReader, corpus_hash, load_learned_reader
@@ -210,6 +210,7 @@ class AnswerService:
             or unnamed_organisation(analysis, (c.quote for c in composition.citations))
             or self.dated.unquoted(standalone, (c.document_id for c in composition.citations))
             or unanswered_precision(standalone, [c.quote for c in composition.citations])
+            or unanswered_tense(standalone, [c.quote for c in composition.citations])
             or ("no goal's section holds the question's focus" if composition.no_goal else None)
         )
         # "Hva er målområde 3?": the goal registry's lead is the whole answer

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.forms import FAR, form_distance, has_answer_form, unanswered_precision
+from assistant.answer.forms import (
+    FAR,
+    form_distance,
+    has_answer_form,
+    unanswered_precision,
+    unanswered_tense,
+)
 from assistant.launcher import Services
 
 CASES = [
@@ -131,6 +137,52 @@ def test_a_question_asking_for_a_year_or_a_date_needs_a_quote_naming_one(
     question: str, quotes: list[str], refused: bool
 ) -> None:
     assert (unanswered_precision(question, quotes) is not None) is refused
+
+
+@pytest.mark.parametrize(
+    ("question", "quotes", "refused"),
+    [
+        # a time to come is not answered by a date told in the past tense
+        (
+            "Når blir sykehuset akkreditert?",
+            ["Universitetssykehuset ble akkreditert i 2017 og fikk ny godkjenning i 2023."],
+            True,
+        ),
+        ("Hvilket år skal senteret være opprettet?", ["Ordningen ble opprettet i 2017."], True),
+        ("Når lanseres programmet?", ["Regjeringen la i 2023 fram en strategi."], True),
+        ("When will the programme start?", ["Programmet var klart i mars."], True),
+        # a date in a clause that is not past answers it
+        ("Når skal screeningen innføres?", ["Screeningen skal innføres innen 2030."], False),
+        ("Når tilbys vaksinen?", ["Vaksinen tilbys ved 12 års alder i 2025."], False),
+        (
+            "Når blir sykehuset akkreditert?",
+            ["Sykehuset ble vurdert i 2023.", "Det skal akkrediteres i 2027."],
+            False,
+        ),
+        # no date at all is for the other rules to judge
+        ("Når blir sykehuset akkreditert?", ["Sykehuset ble vurdert."], False),
+        # a question in the past tense, or "når" as a conjunction, asks nothing to come
+        ("Når ble ordningen opprettet?", ["Ordningen ble opprettet i 2017."], False),
+        ("Når startet studien?", ["Studien kom i gang i 2022."], False),
+        ("Hva skjer når pasientens behandling avsluttes?", ["Den ble avsluttet i 2020."], False),
+        ("Hva skjer når kreftpasienters pårørende trenger hjelp?", ["Det var i 2020."], False),
+    ],
+)
+def test_a_question_asking_when_something_is_to_come_needs_a_date_not_in_the_past(
+    question: str, quotes: list[str], refused: bool
+) -> None:
+    assert (unanswered_tense(question, quotes) is not None) is refused
+
+
+def test_a_past_accreditation_does_not_say_when_the_next_one_is(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the strategy tells when Oslo's hospital was accredited and approved again, not when
+    # it will be next
+    question = "Når blir Oslo universitetssykehus godkjent på nytt som Comprehensive Cancer Centre?"
+    assert services.answers.answer(question).abstained
+    monkeypatch.setattr("assistant.answer.service.unanswered_tense", lambda q, quotes: None)
+    assert not services.answers.answer(question).abstained
 
 
 def test_a_weekday_does_not_answer_which_date(services: Services) -> None:
