@@ -222,6 +222,15 @@ def form_distance(
     return best
 
 
+# "Hvor ofte …?" asks for a frequency: "hvert (tredje) år", "årlig", "to ganger i året".
+_ASKS_FREQUENCY = re.compile(r"\b(?:hvor\s+ofte|how\s+often|how\s+frequently)\b", _I)
+_FREQUENCY = re.compile(
+    r"\b(?:hver|hvert|annenhver|annethvert)\s+(?:\w+\s+)?(?:år|måned|uke|dag|gang)\b|"
+    r"\b(?:halv)?(?:årlig|daglig|ukentlig|månedlig)\w*|\b\w+\s+ganger?\s+(?:i|per|pr\.?|om)\s+\w+|"
+    r"\b(?:every|each)\s+(?:\w+\s+)?(?:years?|months?|weeks?|days?)\b|"
+    r"\b(?:annual\w*|daily|weekly|monthly|yearly|once|twice)\b",
+    _I,
+)
 # How precise a date the question asks for. "Hvilket år …?" is answered by a year,
 # "Hvilken dato …?" by a day of a month ("16. desember", "2024-12-18"): a quote with a
 # weekday ("tirsdag lanserte …") or another precision only answers "når". "Hvilken dag"
@@ -237,9 +246,11 @@ _DAY_OF_MONTH = re.compile(
 
 
 def unanswered_precision(question: str, quotes: list[str]) -> str | None:
-    """Why the answer cannot stand, when the question asks for a year or a date and no
-    quote holds one the question does not name itself."""
-    if _ASKS_DAY.search(question):
+    """Why the answer cannot stand, when the question asks for a frequency, a year or a
+    date and no quote holds one the question does not name itself."""
+    if _ASKS_FREQUENCY.search(question):
+        wanted, pattern = "a frequency", _FREQUENCY
+    elif _ASKS_DAY.search(question):
         wanted, pattern = "a date", _DAY_OF_MONTH
     elif _ASKS_YEAR.search(question):
         wanted, pattern = "a year", _YEAR

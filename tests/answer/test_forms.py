@@ -128,12 +128,22 @@ def test_an_open_enumeration_answers_a_which_question(services: Services) -> Non
             ["Veilederen er nyttig.", "Helsedirektoratet ga ut veilederen i 2017."],
             False,
         ),
+        # "hvor ofte" asks for a frequency
+        (
+            "Hvor ofte skal kvinner ta prøven?",
+            ["Over halvparten av tilfellene er blant kvinner som ikke har tatt prøven."],
+            True,
+        ),
+        ("Hvor ofte møtes de?", ["Det legges opp til et årlig møte."], False),
+        ("Hvor ofte tas prøven?", ["Prøven tas hvert tredje år."], False),
+        ("How often do they meet?", ["De møtes to ganger i året."], False),
+        ("Hvor ofte møtes de?", ["Hver helseregion har et senter."], True),
         # "når" and "hvilken dag" ask no precision here: a weekday may answer them
         ("Når ble strategien lansert?", ["Den ble lansert tirsdag."], False),
         ("Hvilken dag ble strategien lansert?", ["Den ble lansert tirsdag."], False),
     ],
 )
-def test_a_question_asking_for_a_year_or_a_date_needs_a_quote_naming_one(
+def test_a_question_asking_for_a_frequency_a_year_or_a_date_needs_a_quote_naming_one(
     question: str, quotes: list[str], refused: bool
 ) -> None:
     assert (unanswered_precision(question, quotes) is not None) is refused
